@@ -1,0 +1,76 @@
+# helsedialog - the two commands: `make demo` (demo flow on the local stack) and `make test`.
+# Everything they need is installed by the targets themselves (project-local .venv, cargo).
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+VENV        := .venv
+PY          := $(VENV)/bin/python
+STAMP       := $(VENV)/.installed
+SAM_STAMP   := $(VENV)/.installed-sam
+TEST_PORT   ?= 4599
+DEMO_PORT   ?= 4566
+# Dummy credentials and a region: the SDK reaches moto through AWS_ENDPOINT_URL only.
+AWS_ENV      = AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_REGION=eu-north-1 \
+               AWS_DEFAULT_REGION=eu-north-1 AWS_EC2_METADATA_DISABLED=true
+export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
+export SAM_CLI_TELEMETRY := 0
+export CARGO_TERM_COLOR ?= never
+
+.PHONY: help venv sam-tools build test test-rust lint demo stack-up stack-down provision sam-build clean
+
+help:
+	@echo "make demo   - set up, start the local stack (moto) from template.yaml, run the demo flow"
+	@echo "make test   - set up and run every test (unit, property, template, end-to-end on moto)"
+	@echo "make lint   - cfn-lint, sam validate --lint, clippy -D warnings"
+	@echo "make stack-up / provision / stack-down - the local stack by hand (port $(DEMO_PORT))"
+
+$(STAMP): tools/requirements.txt
+	python3 -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r tools/requirements.txt
+	touch $@
+
+venv: $(STAMP)
+
+$(SAM_STAMP): tools/requirements-sam.txt $(STAMP)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r tools/requirements-sam.txt
+	touch $@
+
+sam-tools: $(SAM_STAMP)
+
+build:
+	cargo build --workspace --all-targets --locked
+
+lint: $(SAM_STAMP)
+	$(VENV)/bin/cfn-lint template.yaml
+	$(VENV)/bin/sam validate --lint --region eu-north-1
+	cargo clippy --workspace --all-targets --locked -- -D warnings
+
+# The test command: builds once (the e2e tests run the built function binaries under a local
+# Lambda runtime-API emulator), starts moto on its own port, runs every test, stops moto.
+test: $(STAMP) lint build
+	$(PY) tools/stack.py stop --port $(TEST_PORT) >/dev/null 2>&1 || true
+	$(PY) tools/stack.py start --port $(TEST_PORT)
+	trap '$(PY) tools/stack.py stop --port $(TEST_PORT)' EXIT; \
+	$(AWS_ENV) AWS_ENDPOINT_URL=http://127.0.0.1:$(TEST_PORT) HELSEDIALOG_MOTO_PORT=$(TEST_PORT) \
+	  cargo test --workspace --all-targets --locked
+
+stack-up: $(STAMP)
+	$(AWS_ENV) $(PY) tools/stack.py start --port $(DEMO_PORT)
+
+provision: stack-up
+	$(AWS_ENV) $(PY) tools/stack.py provision --port $(DEMO_PORT) --quiet > .local/stack.json
+	@echo "provisioned from template.yaml: .local/stack.json"
+
+stack-down:
+	$(PY) tools/stack.py stop --port $(DEMO_PORT)
+
+demo: $(STAMP)
+	$(AWS_ENV) DEMO_PORT=$(DEMO_PORT) bash tools/demo.sh
+
+sam-build: $(SAM_STAMP)
+	$(VENV)/bin/sam build --parameter-overrides Architecture=x86_64
+
+clean:
+	rm -rf .local .aws-sam

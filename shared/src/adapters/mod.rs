@@ -1,0 +1,4 @@
+//! Adapters for the ports: in-memory ones for tests and benchmarks, AWS ones behind `aws`.
+
+#[cfg(feature = "aws")]
+pub mod aws;

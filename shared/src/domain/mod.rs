@@ -1,0 +1,1 @@
+//! Pure domain types and rules. Each rule cites its id from DOMAIN.md.

@@ -1,0 +1,14 @@
+//! helsedialog's shared crate: the domain rules of DigiHelse (each cited by its R-id from
+//! `DOMAIN.md`), the ports the functions need, and their adapters.
+//!
+//! - [`domain`]: pure, synchronous types and rules; no AWS imports.
+//! - [`ports`]: the async traits the use cases are generic over.
+//! - [`adapters`]: in-memory adapters always; DynamoDB/SQS adapters behind the `aws` feature.
+//! - [`config`]: configuration read once at start-up.
+
+pub mod adapters;
+pub mod config;
+pub mod domain;
+pub mod error;
+#[cfg(feature = "aws")]
+pub mod telemetry;

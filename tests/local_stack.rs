@@ -1,0 +1,202 @@
+//! The local stack matches template.yaml: every declared queue and table exists on moto with the
+//! declared keys, indexes, TTL, encryption and redrive policy. The template is read here with a
+//! YAML parser of its own, independent of `tools/stack.py`, so a provisioning bug shows.
+
+use std::collections::BTreeMap;
+
+use aws_sdk_sqs::types::QueueAttributeName;
+use e2e::LocalStack;
+use e2e::stack::{root, sdk_config};
+use serde_norway::Value;
+
+fn template() -> Value {
+    let text = std::fs::read_to_string(root().join("template.yaml")).expect("read template.yaml");
+    serde_norway::from_str(&text).expect("template.yaml is YAML")
+}
+
+fn resources(t: &Value, kind: &str) -> BTreeMap<String, Value> {
+    t["Resources"]
+        .as_mapping()
+        .expect("Resources")
+        .iter()
+        .filter(|(_, r)| r["Type"].as_str() == Some(kind))
+        .map(|(k, r)| (k.as_str().expect("logical id").to_string(), r["Properties"].clone()))
+        .collect()
+}
+
+/// `!GetAtt X.Arn` -> X
+fn get_att_target(v: &Value) -> String {
+    match v {
+        Value::Tagged(t) if t.tag == "GetAtt" => {
+            t.value.as_str().expect("GetAtt string").split('.').next().expect("logical").to_string()
+        }
+        other => panic!("expected !GetAtt, got {other:?}"),
+    }
+}
+
+fn num(v: &Value) -> String {
+    match v {
+        Value::Number(n) => n.to_string(),
+        Value::String(s) => s.clone(),
+        other => panic!("expected a number, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn local_stack_has_every_queue_of_the_template_with_its_redrive_policy() {
+    let t = template();
+    let stack = LocalStack::provision("queues");
+    let sqs = aws_sdk_sqs::Client::new(&sdk_config().await);
+    let declared = resources(&t, "AWS::SQS::Queue");
+    assert!(declared.len() >= 13, "template declares the queues");
+    assert_eq!(declared.len(), stack.queues.len(), "one local queue per declared queue");
+
+    for (logical, props) in &declared {
+        let attrs = sqs
+            .get_queue_attributes()
+            .queue_url(stack.queue(logical))
+            .attribute_names(QueueAttributeName::All)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{logical} exists on moto: {e}"))
+            .attributes
+            .unwrap_or_default();
+        let get = |n: QueueAttributeName| attrs.get(&n).cloned().unwrap_or_default();
+        assert_eq!(get(QueueAttributeName::SqsManagedSseEnabled), "true", "{logical} is encrypted");
+        for (key, attr) in [
+            ("VisibilityTimeout", QueueAttributeName::VisibilityTimeout),
+            ("MessageRetentionPeriod", QueueAttributeName::MessageRetentionPeriod),
+        ] {
+            if let Some(v) = props.get(key) {
+                assert_eq!(get(attr), num(v), "{logical} {key}");
+            }
+        }
+        match props.get("RedrivePolicy") {
+            Some(rp) => {
+                let live: serde_json::Value =
+                    serde_json::from_str(&get(QueueAttributeName::RedrivePolicy)).expect("redrive JSON");
+                let target = get_att_target(&rp["deadLetterTargetArn"]);
+                let want_arn_suffix = format!(":{}{}", stack.prefix, target);
+                assert!(
+                    live["deadLetterTargetArn"].as_str().unwrap_or("").ends_with(&want_arn_suffix),
+                    "{logical} redrives to {target}"
+                );
+                assert_eq!(live["maxReceiveCount"].to_string(), num(&rp["maxReceiveCount"]), "{logical}");
+            }
+            None => assert!(get(QueueAttributeName::RedrivePolicy).is_empty(), "{logical} has no redrive"),
+        }
+    }
+}
+
+#[tokio::test]
+async fn local_stack_has_every_table_of_the_template_with_keys_indexes_ttl_and_encryption() {
+    let t = template();
+    let stack = LocalStack::provision("tables");
+    let ddb = aws_sdk_dynamodb::Client::new(&sdk_config().await);
+    let declared = resources(&t, "AWS::DynamoDB::Table");
+    assert!(declared.len() >= 5, "template declares the tables");
+    assert_eq!(declared.len(), stack.tables.len());
+
+    for (logical, props) in &declared {
+        let name = stack.table(logical);
+        let table = ddb
+            .describe_table()
+            .table_name(name)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{logical} exists on moto: {e}"))
+            .table
+            .expect("table description");
+
+        let keys = |schema: &Value| -> Vec<(String, String)> {
+            schema
+                .as_sequence()
+                .expect("KeySchema")
+                .iter()
+                .map(|k| {
+                    (
+                        k["AttributeName"].as_str().expect("name").to_string(),
+                        k["KeyType"].as_str().expect("type").to_string(),
+                    )
+                })
+                .collect()
+        };
+        let live_keys: Vec<(String, String)> = table
+            .key_schema()
+            .iter()
+            .map(|k| (k.attribute_name().to_string(), k.key_type().as_str().to_string()))
+            .collect();
+        assert_eq!(live_keys, keys(&props["KeySchema"]), "{logical} key schema");
+
+        let declared_gsis = props.get("GlobalSecondaryIndexes").and_then(Value::as_sequence);
+        let live_gsis = table.global_secondary_indexes();
+        assert_eq!(live_gsis.len(), declared_gsis.map_or(0, Vec::len), "{logical} GSI count");
+        for gsi in declared_gsis.into_iter().flatten() {
+            let name = gsi["IndexName"].as_str().expect("IndexName");
+            let live = live_gsis
+                .iter()
+                .find(|g| g.index_name() == Some(name))
+                .unwrap_or_else(|| panic!("{logical} has GSI {name}"));
+            let live_keys: Vec<(String, String)> = live
+                .key_schema()
+                .iter()
+                .map(|k| (k.attribute_name().to_string(), k.key_type().as_str().to_string()))
+                .collect();
+            assert_eq!(live_keys, keys(&gsi["KeySchema"]), "{logical}.{name} keys");
+            let projection = live.projection().and_then(|p| p.projection_type()).map(|p| p.as_str());
+            assert_eq!(projection, gsi["Projection"]["ProjectionType"].as_str(), "{logical}.{name}");
+        }
+
+        let sse = table.sse_description().and_then(|s| s.status()).map(|s| s.as_str().to_string());
+        assert_eq!(props["SSESpecification"]["SSEEnabled"].as_bool(), Some(true), "{logical} SSE declared");
+        assert_eq!(sse.as_deref(), Some("ENABLED"), "{logical} is encrypted on the stack");
+
+        let billing = table.billing_mode_summary().and_then(|b| b.billing_mode()).map(|b| b.as_str());
+        assert_eq!(billing, props["BillingMode"].as_str(), "{logical} billing mode");
+
+        let ttl = ddb
+            .describe_time_to_live()
+            .table_name(name)
+            .send()
+            .await
+            .expect("describe TTL")
+            .time_to_live_description
+            .expect("TTL description");
+        match props.get("TimeToLiveSpecification") {
+            Some(spec) => {
+                assert_eq!(ttl.attribute_name(), spec["AttributeName"].as_str(), "{logical} TTL attribute");
+                assert_eq!(ttl.time_to_live_status().map(|s| s.as_str()), Some("ENABLED"), "{logical} TTL");
+            }
+            None => assert_ne!(ttl.time_to_live_status().map(|s| s.as_str()), Some("ENABLED"), "{logical}"),
+        }
+        assert_eq!(
+            props["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"].as_bool(),
+            Some(true),
+            "{logical} declares point-in-time recovery"
+        );
+    }
+}
+
+#[tokio::test]
+async fn provisioning_twice_is_harmless() {
+    let first = LocalStack::provision("twice");
+    let root = root();
+    let out = std::process::Command::new(root.join(".venv/bin/python"))
+        .arg(root.join("tools/stack.py"))
+        .args(["provision", "--quiet", "--prefix", &first.prefix])
+        .output()
+        .expect("run stack.py");
+    assert!(out.status.success(), "second provision: {}", String::from_utf8_lossy(&out.stderr));
+    let second: LocalStack = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(first.queues, second.queues);
+    assert_eq!(first.tables, second.tables);
+}
+
+#[tokio::test]
+async fn function_environment_names_the_provisioned_resources() {
+    let stack = LocalStack::provision("fnenv");
+    let env = stack.function_env("InboundMessageFunction");
+    assert_eq!(env["MESSAGES_TABLE"], stack.table("MessagesTable"));
+    assert_eq!(env["TO_HELSENORGE_QUEUE_URL"], stack.queue("ToHelsenorgeQueue"));
+    assert_eq!(env["NATIONAL_ID_MODE"], "production", "Globals reach every function");
+}

@@ -1,0 +1,11 @@
+//! Support for the end-to-end tests: the local AWS stack (moto, provisioned from template.yaml
+//! by `tools/stack.py`) and a minimal Lambda runtime-API emulator that runs the real, already
+//! built function binaries the way Lambda does.
+//!
+//! The tests need moto running and `AWS_ENDPOINT_URL` pointing at it: `make test` does both.
+
+pub mod lambda;
+pub mod stack;
+
+pub use lambda::LocalLambda;
+pub use stack::LocalStack;
