@@ -12,3 +12,4 @@ pub mod domain;
 pub mod error;
 #[cfg(feature = "aws")]
 pub mod telemetry;
+pub use domain::national_id::NationalId;

@@ -1,0 +1,208 @@
+//! The digital-activity icon after a citizen's name in the EPJ (R-ICON-1..7).
+
+use serde::{Deserialize, Serialize};
+
+use super::consent::{AktivFacts, CitizenRecord};
+
+/// The seven icons (R-ICON-1..7), serialized in kebab-case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum StatusIcon {
+    /// R-ICON-1: consented before, at least one message sent, consent since withdrawn.
+    NotDigitallyActive,
+    /// R-ICON-2: consented, no representations.
+    DigitallyActive,
+    /// R-ICON-3: consented, and another adult with power of attorney also follows the dialog.
+    DigitallyActiveSelfAndViaOthers,
+    /// R-ICON-4: not active themself, represented by another (typically a child under 12).
+    DigitallyActiveViaOthers,
+    /// R-ICON-5: lacks consent competence, represented, and active themself.
+    LacksConsentCompetenceActiveSelf,
+    /// R-ICON-6: lacks consent competence, represented, not active themself.
+    LacksConsentCompetenceNotActiveSelf,
+    /// R-ICON-7: no consent, or NHN could not be reached.
+    NoIcon,
+}
+
+/// The tooltip of an icon in Norwegian and English.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Tooltip {
+    /// Norwegian (bokmål).
+    pub nb: &'static str,
+    /// English.
+    pub en: &'static str,
+}
+
+impl StatusIcon {
+    /// Every icon, in R-ICON order.
+    pub const ALL: [StatusIcon; 7] = [
+        Self::NotDigitallyActive,
+        Self::DigitallyActive,
+        Self::DigitallyActiveSelfAndViaOthers,
+        Self::DigitallyActiveViaOthers,
+        Self::LacksConsentCompetenceActiveSelf,
+        Self::LacksConsentCompetenceNotActiveSelf,
+        Self::NoIcon,
+    ];
+
+    /// The tooltip shown with the icon.
+    pub fn tooltip(self) -> Tooltip {
+        let (nb, en) = match self {
+            Self::NotDigitallyActive => (
+                "Ikke digitalt aktiv: samtykke til digital kommunikasjon er trukket tilbake.",
+                "Not digitally active: consent to digital communication has been withdrawn.",
+            ),
+            Self::DigitallyActive => (
+                "Digitalt aktiv: kan nås digitalt.",
+                "Digitally active: can be reached digitally.",
+            ),
+            Self::DigitallyActiveSelfAndViaOthers => (
+                "Digitalt aktiv selv og via andre: en fullmektig kan også følge dialogen.",
+                "Digitally active, self and via others: a representative can also follow the dialog.",
+            ),
+            Self::DigitallyActiveViaOthers => (
+                "Digitalt aktiv via andre: representert av en annen; journalfør på innbyggeren.",
+                "Digitally active via others: represented by another; journal on the citizen.",
+            ),
+            Self::LacksConsentCompetenceActiveSelf => (
+                "Mangler samtykkekompetanse, aktiv selv: representert av en fullmektig med tildelt fullmakt.",
+                "Lacks consent competence, active self: represented by an assigned representative.",
+            ),
+            Self::LacksConsentCompetenceNotActiveSelf => (
+                "Mangler samtykkekompetanse, ikke aktiv selv: representert av en fullmektig med tildelt fullmakt.",
+                "Lacks consent competence, not active self: represented by an assigned representative.",
+            ),
+            Self::NoIcon => (
+                "Ikke samtykket til digital kommunikasjon, eller status er ikke tilgjengelig.",
+                "No consent to digital communication, or status unavailable.",
+            ),
+        };
+        Tooltip { nb, en }
+    }
+}
+
+/// What the municipality's own records add to HelsenorgeAktiv's facts (R-ICON-1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct LocalHistory {
+    /// Consent for digital communication was given before.
+    pub consent_given_before: bool,
+    /// At least one message was sent.
+    pub message_sent: bool,
+    /// The consent is now withdrawn.
+    pub consent_withdrawn: bool,
+}
+
+impl LocalHistory {
+    /// The history kept on a citizen's record.
+    pub fn of(record: &CitizenRecord) -> Self {
+        Self {
+            consent_given_before: record.consent_first_given_at.is_some(),
+            message_sent: record.last_message_at.is_some(),
+            consent_withdrawn: record.consent_withdrawn_at.is_some(),
+        }
+    }
+}
+
+/// R-ICON-1..7: the icon from HelsenorgeAktiv's answer (`None` when the lookup failed, timed out
+/// or the circuit is open) and the local history.
+pub fn status_icon(facts: Option<AktivFacts>, history: LocalHistory) -> StatusIcon {
+    use StatusIcon::*;
+    let Some(f) = facts else {
+        return NoIcon; // R-ICON-7: NHN unreachable
+    };
+    match (f.tildelt_fullmakt, f.er_digitalt_aktiv_selv, f.er_digitalt_aktiv_via_andre) {
+        (true, true, _) => LacksConsentCompetenceActiveSelf,      // R-ICON-5
+        (true, false, _) => LacksConsentCompetenceNotActiveSelf,  // R-ICON-6
+        (false, true, true) => DigitallyActiveSelfAndViaOthers,   // R-ICON-3
+        (false, true, false) => DigitallyActive,                  // R-ICON-2
+        (false, false, true) => DigitallyActiveViaOthers,         // R-ICON-4
+        (false, false, false)
+            if history.consent_given_before && history.message_sent && history.consent_withdrawn =>
+        {
+            NotDigitallyActive // R-ICON-1
+        }
+        (false, false, false) => NoIcon, // R-ICON-7: no consent
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use StatusIcon::*;
+
+    /// Every combination of the three NHN facts, with the icon expected when the local history
+    /// does not say "withdrawn after use" (R-ICON-2..7).
+    const TABLE: [((bool, bool, bool), StatusIcon); 8] = [
+        // (tildeltFullmakt, erDigitaltAktivSelv, erDigitaltAktivViaAndre)
+        ((false, false, false), NoIcon),
+        ((false, false, true), DigitallyActiveViaOthers),
+        ((false, true, false), DigitallyActive),
+        ((false, true, true), DigitallyActiveSelfAndViaOthers),
+        ((true, false, false), LacksConsentCompetenceNotActiveSelf),
+        ((true, false, true), LacksConsentCompetenceNotActiveSelf),
+        ((true, true, false), LacksConsentCompetenceActiveSelf),
+        ((true, true, true), LacksConsentCompetenceActiveSelf),
+    ];
+
+    fn facts((t, s, v): (bool, bool, bool)) -> AktivFacts {
+        AktivFacts { tildelt_fullmakt: t, er_digitalt_aktiv_selv: s, er_digitalt_aktiv_via_andre: v }
+    }
+
+    #[test]
+    fn r_icon_1_to_7_every_combination_of_facts_and_history() {
+        for (f, expected) in TABLE {
+            for h in 0..8u8 {
+                let history = LocalHistory {
+                    consent_given_before: h & 1 != 0,
+                    message_sent: h & 2 != 0,
+                    consent_withdrawn: h & 4 != 0,
+                };
+                let icon = status_icon(Some(facts(f)), history);
+                let want = if f == (false, false, false) && h == 7 { NotDigitallyActive } else { expected };
+                assert_eq!(icon, want, "facts {f:?} history {history:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn r_icon_1_withdrawn_after_consent_and_a_message() {
+        let h = LocalHistory { consent_given_before: true, message_sent: true, consent_withdrawn: true };
+        assert_eq!(status_icon(Some(AktivFacts::default()), h), NotDigitallyActive);
+        let never_wrote = LocalHistory { message_sent: false, ..h };
+        assert_eq!(status_icon(Some(AktivFacts::default()), never_wrote), NoIcon);
+    }
+
+    #[test]
+    fn r_icon_7_lookup_failure_is_no_icon_whatever_the_history() {
+        for h in 0..8u8 {
+            let history = LocalHistory {
+                consent_given_before: h & 1 != 0,
+                message_sent: h & 2 != 0,
+                consent_withdrawn: h & 4 != 0,
+            };
+            assert_eq!(status_icon(None, history), NoIcon);
+        }
+    }
+
+    #[test]
+    fn r_icon_2_to_6_icons_serialize_in_kebab_case_with_tooltips() {
+        let names: Vec<String> =
+            StatusIcon::ALL.iter().map(|i| serde_json::to_value(i).unwrap().as_str().unwrap().to_string()).collect();
+        assert_eq!(
+            names,
+            [
+                "not-digitally-active",
+                "digitally-active",
+                "digitally-active-self-and-via-others",
+                "digitally-active-via-others",
+                "lacks-consent-competence-active-self",
+                "lacks-consent-competence-not-active-self",
+                "no-icon"
+            ]
+        );
+        for icon in StatusIcon::ALL {
+            let t = icon.tooltip();
+            assert!(!t.nb.is_empty() && !t.en.is_empty());
+        }
+    }
+}

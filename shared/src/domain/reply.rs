@@ -1,0 +1,218 @@
+//! Outbound replies from staff: who may send, from where, to whom, and how big (R-ACC-1/2,
+//! R-OUT-1/2/4).
+
+use serde::{Deserialize, Serialize};
+
+use super::activation::{Activation, ActivationState, activation_state};
+use super::consent::CitizenRecord;
+use super::org::{ServiceKey, StaffProfile};
+
+/// R-OUT-4: attachments total at most 12 MB, counted in binary megabytes
+/// (12 × 1024 × 1024 = 12,582,912 bytes).
+pub const MAX_ATTACHMENTS_BYTES: u64 = 12 * 1024 * 1024;
+/// Longest subject, in characters.
+pub const MAX_SUBJECT_CHARS: usize = 200;
+/// Longest body, in characters.
+pub const MAX_BODY_CHARS: usize = 20_000;
+/// Media types an attachment may have.
+pub const ALLOWED_MEDIA_TYPES: [&str; 5] = ["application/pdf", "image/jpeg", "image/png", "image/tiff", "text/plain"];
+
+/// Where the reply was composed in the EPJ.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Origin {
+    /// The citizen's dialog window: the only place a reply may come from (R-OUT-1).
+    DialogWindow,
+    /// The department inbox: refused (R-OUT-1).
+    DepartmentInbox,
+}
+
+/// Why a reply is refused; sent back to the EPJ as a result, never retried.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[serde(tag = "reason", rename_all = "kebab-case")]
+pub enum ReplyRefusal {
+    /// R-ACC-1: missing `digihelse_les`.
+    #[error("the staff member lacks the function digihelse_les")]
+    MissingDigihelseLes,
+    /// R-ACC-2: no access to the department.
+    #[error("the staff member has no access to the department")]
+    NoDepartmentAccess,
+    /// R-OUT-1: replies are sent from the dialog window only.
+    #[error("replies can only be sent from the dialog window, not from the department inbox")]
+    NotFromDialogWindow,
+    /// R-OUT-2 / R-CIT-6: the national id is not valid.
+    #[error("the citizen's national id is not valid: {0}")]
+    InvalidNationalId(String),
+    /// R-OUT-2: the citizen is unknown or has not consented.
+    #[error("the citizen has not consented to digital dialog")]
+    NoConsent,
+    /// R-ACT-1/4: DigiHelse is not activated (or not yet synced) for the service.
+    #[error("digital dialog is not activated for this service")]
+    NotActivated,
+    /// R-OUT-4: attachments too large.
+    #[error("attachments total {total} bytes; at most 12 MB (12582912 bytes) is allowed")]
+    AttachmentsTooLarge {
+        /// Their total size in bytes.
+        total: u64,
+    },
+    /// An attachment's media type is not allowed.
+    #[error("attachment media type {0} is not allowed")]
+    MediaTypeNotAllowed(String),
+    /// Subject empty or too long.
+    #[error("the subject must have 1 to 200 characters")]
+    SubjectLength,
+    /// Body empty or too long.
+    #[error("the body must have 1 to 20000 characters")]
+    BodyLength,
+}
+
+/// An attachment as announced in the request (its bytes stay in the EPJ's store).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Attachment {
+    /// File name.
+    pub name: String,
+    /// Media type.
+    pub media_type: String,
+    /// Size in bytes.
+    pub size: u64,
+    /// Where the content is (an S3 key or EPJ document reference), never the bytes.
+    pub content_ref: String,
+}
+
+/// R-OUT-4 and the bounds on text: checks subject, body and attachments.
+pub fn check_limits(subject: &str, body: &str, attachments: &[Attachment]) -> Result<(), ReplyRefusal> {
+    let subject_len = subject.trim().chars().count();
+    if subject_len == 0 || subject.chars().count() > MAX_SUBJECT_CHARS {
+        return Err(ReplyRefusal::SubjectLength);
+    }
+    let body_len = body.trim().chars().count();
+    if body_len == 0 || body.chars().count() > MAX_BODY_CHARS {
+        return Err(ReplyRefusal::BodyLength);
+    }
+    if let Some(a) = attachments.iter().find(|a| !ALLOWED_MEDIA_TYPES.contains(&a.media_type.as_str())) {
+        return Err(ReplyRefusal::MediaTypeNotAllowed(a.media_type.chars().take(80).collect()));
+    }
+    let total = attachments.iter().fold(0u64, |sum, a| sum.saturating_add(a.size));
+    if total > MAX_ATTACHMENTS_BYTES {
+        return Err(ReplyRefusal::AttachmentsTooLarge { total });
+    }
+    Ok(())
+}
+
+/// R-ACC-1/2, R-OUT-1/2: may `staff` send a reply composed at `origin` about `service` to the
+/// citizen `citizen` (as synced), given the activation stored for exactly `service`?
+pub fn authorize_reply(
+    staff: &StaffProfile,
+    origin: Origin,
+    service: &ServiceKey,
+    citizen: Option<&CitizenRecord>,
+    activation: Option<&Activation>,
+) -> Result<(), ReplyRefusal> {
+    if !staff.may_read_and_send() {
+        return Err(ReplyRefusal::MissingDigihelseLes);
+    }
+    if !staff.has_department(&service.department) {
+        return Err(ReplyRefusal::NoDepartmentAccess);
+    }
+    if origin != Origin::DialogWindow {
+        return Err(ReplyRefusal::NotFromDialogWindow);
+    }
+    if !citizen.is_some_and(CitizenRecord::has_consent) {
+        return Err(ReplyRefusal::NoConsent);
+    }
+    if activation_state(activation) != ActivationState::Usable {
+        return Err(ReplyRefusal::NotActivated);
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::consent::AktivFacts;
+    use crate::domain::org::StaffFunction;
+
+    fn att(size: u64) -> Attachment {
+        Attachment { name: "a.pdf".into(), media_type: "application/pdf".into(), size, content_ref: "s3://x".into() }
+    }
+
+    #[test]
+    fn r_out_4_twelve_megabytes_is_the_boundary() {
+        assert_eq!(check_limits("s", "b", &[att(MAX_ATTACHMENTS_BYTES)]), Ok(()));
+        assert_eq!(
+            check_limits("s", "b", &[att(MAX_ATTACHMENTS_BYTES + 1)]),
+            Err(ReplyRefusal::AttachmentsTooLarge { total: 12_582_913 })
+        );
+        assert_eq!(
+            check_limits("s", "b", &[att(6 * 1024 * 1024), att(6 * 1024 * 1024)]),
+            Ok(()),
+            "the total counts, not each one"
+        );
+        assert!(check_limits("s", "b", &[att(u64::MAX), att(u64::MAX)]).is_err(), "no overflow");
+    }
+
+    #[test]
+    fn r_out_4_text_bounds_and_media_types() {
+        assert_eq!(check_limits(" ", "b", &[]), Err(ReplyRefusal::SubjectLength));
+        assert_eq!(check_limits(&"s".repeat(201), "b", &[]), Err(ReplyRefusal::SubjectLength));
+        assert_eq!(check_limits("s", "", &[]), Err(ReplyRefusal::BodyLength));
+        assert_eq!(check_limits("s", &"b".repeat(20_001), &[]), Err(ReplyRefusal::BodyLength));
+        let mut exe = att(1);
+        exe.media_type = "application/x-msdownload".into();
+        assert!(matches!(check_limits("s", "b", &[exe]), Err(ReplyRefusal::MediaTypeNotAllowed(_))));
+    }
+
+    fn staff() -> StaffProfile {
+        StaffProfile {
+            staff_id: "s1".into(),
+            functions: [StaffFunction::DigihelseLes].into(),
+            departments: ["115".parse().unwrap()].into(),
+            aj_departments: Default::default(),
+        }
+    }
+
+    fn key() -> ServiceKey {
+        ServiceKey::parse("115", "HS").unwrap()
+    }
+
+    fn citizen(consent: bool) -> CitizenRecord {
+        let mut c = CitizenRecord::new("30108299920".parse().unwrap());
+        c.aktiv = AktivFacts { er_digitalt_aktiv_selv: consent, ..Default::default() };
+        c
+    }
+
+    fn usable() -> Activation {
+        Activation {
+            key: key(),
+            activated_at: "2026-01-01T00:00:00Z".parse().unwrap(),
+            activated_by: "a".into(),
+            synced_at: Some("2026-01-02T00:00:00Z".parse().unwrap()),
+        }
+    }
+
+    #[test]
+    fn r_out_2_authorized_reply_passes() {
+        assert_eq!(authorize_reply(&staff(), Origin::DialogWindow, &key(), Some(&citizen(true)), Some(&usable())), Ok(()));
+    }
+
+    #[test]
+    fn r_acc_1_r_acc_2_r_out_1_r_out_2_each_refusal() {
+        let mut no_les = staff();
+        no_les.functions.clear();
+        let other = ServiceKey::parse("116", "HS").unwrap();
+        let c = citizen(true);
+        let a = usable();
+        let cases = [
+            (authorize_reply(&no_les, Origin::DialogWindow, &key(), Some(&c), Some(&a)), ReplyRefusal::MissingDigihelseLes),
+            (authorize_reply(&staff(), Origin::DialogWindow, &other, Some(&c), Some(&a)), ReplyRefusal::NoDepartmentAccess),
+            (authorize_reply(&staff(), Origin::DepartmentInbox, &key(), Some(&c), Some(&a)), ReplyRefusal::NotFromDialogWindow),
+            (authorize_reply(&staff(), Origin::DialogWindow, &key(), Some(&citizen(false)), Some(&a)), ReplyRefusal::NoConsent),
+            (authorize_reply(&staff(), Origin::DialogWindow, &key(), None, Some(&a)), ReplyRefusal::NoConsent),
+            (authorize_reply(&staff(), Origin::DialogWindow, &key(), Some(&c), None), ReplyRefusal::NotActivated),
+        ];
+        for (got, want) in cases {
+            assert_eq!(got, Err(want));
+        }
+    }
+}
