@@ -7,9 +7,12 @@
 //! - [`config`]: configuration read once at start-up.
 
 pub mod adapters;
+pub mod app;
 pub mod config;
 pub mod domain;
 pub mod error;
+pub mod fixtures;
+pub mod ports;
 #[cfg(feature = "aws")]
 pub mod telemetry;
 pub use domain::national_id::NationalId;

@@ -2,3 +2,4 @@
 
 #[cfg(feature = "aws")]
 pub mod aws;
+pub mod memory;

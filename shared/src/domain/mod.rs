@@ -6,6 +6,7 @@ pub mod appointment;
 pub mod consent;
 pub mod dead_letter;
 pub mod icon;
+pub mod message;
 pub mod national_id;
 pub mod org;
 pub mod receipt;

@@ -5,15 +5,12 @@ use serde::{Deserialize, Serialize};
 
 use super::activation::{Activation, ActivationState, activation_state};
 use super::consent::CitizenRecord;
+use super::message::{TextError, check_text};
 use super::org::{ServiceKey, StaffProfile};
 
 /// R-OUT-4: attachments total at most 12 MB, counted in binary megabytes
 /// (12 × 1024 × 1024 = 12,582,912 bytes).
 pub const MAX_ATTACHMENTS_BYTES: u64 = 12 * 1024 * 1024;
-/// Longest subject, in characters.
-pub const MAX_SUBJECT_CHARS: usize = 200;
-/// Longest body, in characters.
-pub const MAX_BODY_CHARS: usize = 20_000;
 /// Media types an attachment may have.
 pub const ALLOWED_MEDIA_TYPES: [&str; 5] = ["application/pdf", "image/jpeg", "image/png", "image/tiff", "text/plain"];
 
@@ -29,7 +26,7 @@ pub enum Origin {
 
 /// Why a reply is refused; sent back to the EPJ as a result, never retried.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
-#[serde(tag = "reason", rename_all = "kebab-case")]
+#[serde(tag = "reason", content = "detail", rename_all = "kebab-case")]
 pub enum ReplyRefusal {
     /// R-ACC-1: missing `digihelse_les`.
     #[error("the staff member lacks the function digihelse_les")]
@@ -58,12 +55,9 @@ pub enum ReplyRefusal {
     /// An attachment's media type is not allowed.
     #[error("attachment media type {0} is not allowed")]
     MediaTypeNotAllowed(String),
-    /// Subject empty or too long.
-    #[error("the subject must have 1 to 200 characters")]
-    SubjectLength,
-    /// Body empty or too long.
-    #[error("the body must have 1 to 20000 characters")]
-    BodyLength,
+    /// Subject or body empty, too long, or with control characters.
+    #[error("{0}")]
+    Text(#[from] TextError),
 }
 
 /// An attachment as announced in the request (its bytes stay in the EPJ's store).
@@ -82,14 +76,7 @@ pub struct Attachment {
 
 /// R-OUT-4 and the bounds on text: checks subject, body and attachments.
 pub fn check_limits(subject: &str, body: &str, attachments: &[Attachment]) -> Result<(), ReplyRefusal> {
-    let subject_len = subject.trim().chars().count();
-    if subject_len == 0 || subject.chars().count() > MAX_SUBJECT_CHARS {
-        return Err(ReplyRefusal::SubjectLength);
-    }
-    let body_len = body.trim().chars().count();
-    if body_len == 0 || body.chars().count() > MAX_BODY_CHARS {
-        return Err(ReplyRefusal::BodyLength);
-    }
+    check_text(subject, body)?;
     if let Some(a) = attachments.iter().find(|a| !ALLOWED_MEDIA_TYPES.contains(&a.media_type.as_str())) {
         return Err(ReplyRefusal::MediaTypeNotAllowed(a.media_type.chars().take(80).collect()));
     }
@@ -154,10 +141,10 @@ mod tests {
 
     #[test]
     fn r_out_4_text_bounds_and_media_types() {
-        assert_eq!(check_limits(" ", "b", &[]), Err(ReplyRefusal::SubjectLength));
-        assert_eq!(check_limits(&"s".repeat(201), "b", &[]), Err(ReplyRefusal::SubjectLength));
-        assert_eq!(check_limits("s", "", &[]), Err(ReplyRefusal::BodyLength));
-        assert_eq!(check_limits("s", &"b".repeat(20_001), &[]), Err(ReplyRefusal::BodyLength));
+        assert_eq!(check_limits(" ", "b", &[]), Err(TextError::SubjectLength.into()));
+        assert_eq!(check_limits(&"s".repeat(201), "b", &[]), Err(TextError::SubjectLength.into()));
+        assert_eq!(check_limits("s", "", &[]), Err(TextError::BodyLength.into()));
+        assert_eq!(check_limits("s", &"b".repeat(20_001), &[]), Err(TextError::BodyLength.into()));
         let mut exe = att(1);
         exe.media_type = "application/x-msdownload".into();
         assert!(matches!(check_limits("s", "b", &[exe]), Err(ReplyRefusal::MediaTypeNotAllowed(_))));

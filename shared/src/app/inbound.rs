@@ -1,0 +1,433 @@
+//! The inbound use case: a message from Helsenorge's bridge is validated, passed through the
+//! consent gate, journaled and delivered to the department inbox exactly once, and answered
+//! with an AppRec (R-IN-1..3, R-CIT-1..6, R-APT-2..5, R-OUT-3 for AppRecs in).
+
+use jiff::{SignedDuration, Timestamp};
+
+use crate::domain::appointment::{
+    CancelOutcome, CancelScope, Cancellation, Period, PeriodError, REGULAR_REFUSED_TEXT, cancel,
+};
+use crate::domain::consent::{GateDecision, Sender, consent_gate};
+use crate::domain::dead_letter::{ErrorClass, RecordedError};
+use crate::domain::message::{
+    Author, EntryKind, EnvelopeError, GRADING_AJ, InboundEnvelope, InboundMessage, InboxItem, JournalEntry,
+    Outgoing, RawSender, ToHelsenorge, check_text, envelope_head, parse_envelope,
+};
+use crate::domain::receipt::{AppRec, KithErrorCode, ReceiptFact};
+use crate::domain::{IdMode, NationalId};
+use crate::error::{PortError, Retryable};
+use crate::ports::{
+    AppointmentStore, Clock, DeadLetterLog, Delivery, GateReader, HelsenorgeOutbox, MessageStore, OutboundStore,
+    ReceiptApplied, Recorded,
+};
+
+/// How long a first processing may take before a redelivery of the same message id is allowed
+/// to send its receipt (the first attempt is then taken as dead). Shorter than the queue's
+/// visibility timeout, longer than the function's timeout.
+pub const SEND_LEASE: SignedDuration = SignedDuration::from_secs(90);
+
+/// Why a record could not be processed now.
+#[derive(Debug, thiserror::Error)]
+pub enum InboundError {
+    /// A store or queue failed.
+    #[error(transparent)]
+    Port(#[from] PortError),
+    /// The body cannot be answered: no usable message id, or it is an AppRec (receipts are not
+    /// answered). Recorded as a dead letter.
+    #[error("unreadable message: {0}")]
+    Unreadable(EnvelopeError),
+    /// The same message id is being processed by another delivery right now; retry later.
+    #[error("the message is being processed by another delivery")]
+    InProgress,
+    /// Its outgoing messages could not all be sent; retry later.
+    #[error("the receipt could not be sent yet")]
+    NotSent,
+}
+
+impl Retryable for InboundError {
+    fn is_retryable(&self) -> bool {
+        match self {
+            Self::Port(e) => e.is_retryable(),
+            Self::Unreadable(_) => false,
+            Self::InProgress | Self::NotSent => true,
+        }
+    }
+}
+
+/// What processing a record ended in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// Journaled and delivered (or a cancellation applied); the outgoing messages are pending.
+    Delivered(Pending),
+    /// Not delivered; a rejection receipt is pending (R-IN-2).
+    Rejected(Pending, KithErrorCode),
+    /// A redelivery of a message already done and answered: nothing to do (R-IN-3).
+    Duplicate,
+    /// A redelivery whose answer was not yet sent; it is pending again.
+    Resend(Pending),
+    /// An AppRec updated the status of one of our outbound messages.
+    ReceiptApplied,
+    /// An AppRec for a message we do not know; recorded for support.
+    ReceiptForUnknownMessage,
+}
+
+/// Outgoing messages of one inbound message, to be sent in the batch's outbox call.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pending {
+    /// The inbound message id.
+    pub message_id: String,
+    /// What to send.
+    pub outgoing: Vec<Outgoing>,
+}
+
+impl Outcome {
+    /// The pending outgoing messages, if any.
+    pub fn pending(&self) -> Option<&Pending> {
+        match self {
+            Self::Delivered(p) | Self::Rejected(p, _) | Self::Resend(p) => Some(p),
+            _ => None,
+        }
+    }
+}
+
+/// The inbound use case, generic over its ports.
+pub struct InboundService<G, M, A, O, H, D, C> {
+    /// Reads citizen and activation for the gate.
+    pub gate: G,
+    /// Journal, inbox, appointments writes and idempotency.
+    pub messages: M,
+    /// The work plan.
+    pub appointments: A,
+    /// Outbound replies' receipt status.
+    pub outbound: O,
+    /// Toward Helsenorge.
+    pub outbox: H,
+    /// Dead-letter records.
+    pub dead_letters: D,
+    /// Time.
+    pub clock: C,
+    /// Which national ids are accepted.
+    pub id_mode: IdMode,
+    /// The source queue's name, for dead-letter records.
+    pub source_queue: String,
+}
+
+/// What a readable message leads to.
+enum Decision {
+    /// Write this, then answer.
+    Deliver(Box<Delivery>),
+    /// Reject with a coded reason; nothing is delivered.
+    Refuse(KithErrorCode, String),
+    /// Already handled completely (an AppRec in).
+    Done(Outcome),
+}
+
+impl<G, M, A, O, H, D, C> InboundService<G, M, A, O, H, D, C>
+where
+    G: GateReader,
+    M: MessageStore,
+    A: AppointmentStore,
+    O: OutboundStore,
+    H: HelsenorgeOutbox,
+    D: DeadLetterLog,
+    C: Clock,
+{
+    /// Processes one SQS body up to (not including) sending its outgoing messages.
+    pub async fn process(&self, body: &str) -> Result<Outcome, InboundError> {
+        let now = self.clock.now();
+        let envelope = match parse_envelope(body) {
+            Ok(e) => e,
+            Err(err) => {
+                let head = envelope_head(body);
+                return match head.message_id {
+                    // It names a message we can answer: a coded rejection, recorded once.
+                    Some(id) if head.kind.as_deref() != Some("apprec") => {
+                        self.reject(&id, KithErrorCode::E10, format!("Ugyldig melding: {err}"), now).await
+                    }
+                    _ => Err(InboundError::Unreadable(err)),
+                };
+            }
+        };
+        let message_id = envelope.message_id.clone();
+        match self.decide(envelope, now).await? {
+            Decision::Deliver(delivery) => self.record(*delivery, now).await.map(|r| match r {
+                RecordedOutcome::New(p) => Outcome::Delivered(p),
+                RecordedOutcome::Other(o) => o,
+            }),
+            Decision::Refuse(code, reason) => self.reject(&message_id, code, reason, now).await,
+            Decision::Done(outcome) => Ok(outcome),
+        }
+    }
+
+    /// Decides what a readable message leads to, reading what it needs.
+    async fn decide(&self, env: InboundEnvelope, now: Timestamp) -> Result<Decision, InboundError> {
+        let message_id = env.message_id;
+        let at = env.sent_at;
+        let (citizen, sender, service) = match &env.message {
+            InboundMessage::Apprec { answers_message_id, status, errors } => {
+                let rec = AppRec { answers_message_id: answers_message_id.clone(), status: *status, errors: errors.clone() };
+                return self.apply_apprec(&message_id, &rec, now).await.map(Decision::Done);
+            }
+            InboundMessage::DialogMessage { citizen, sender, service, .. }
+            | InboundMessage::CancelAppointment { citizen, sender, service, .. }
+            | InboundMessage::CancelPeriod { citizen, sender, service, .. } => (citizen, sender, service),
+        };
+        // R-CIT-6: only valid national ids; the reason never quotes the number.
+        let citizen = match NationalId::parse(citizen, self.id_mode) {
+            Ok(c) => c,
+            Err(e) => return Ok(Decision::Refuse(KithErrorCode::E10, format!("Ugyldig fødselsnummer for innbygger: {e}"))),
+        };
+        let sender = match sender {
+            RawSender::Citizen => Sender::Citizen,
+            RawSender::Representative { representative } => match NationalId::parse(representative, self.id_mode) {
+                Ok(r) => Sender::Representative { representative: r },
+                Err(e) => return Ok(Decision::Refuse(KithErrorCode::E10, format!("Ugyldig fødselsnummer for fullmektig: {e}"))),
+            },
+        };
+        if let InboundMessage::DialogMessage { subject, body, .. } = &env.message
+            && let Err(e) = check_text(subject, body)
+        {
+            return Ok(Decision::Refuse(KithErrorCode::E10, format!("Ugyldig melding: {e}")));
+        }
+
+        // R-CIT-1/2/4, R-ACT-1/4, R-IN-2: the gate, on one read.
+        let facts = self.gate.gate_facts(&citizen, service).await?;
+        let today = now.to_zoned_datetime(crate::domain::appointment::oslo()).date();
+        if let GateDecision::Reject(reason) =
+            consent_gate(facts.citizen.as_ref(), &sender, service, facts.activation.as_ref(), today)
+        {
+            return Ok(Decision::Refuse(reason.kith_code(), reason.text_nb().to_string()));
+        }
+
+        let author = Author::from(sender);
+        let mut d = Delivery {
+            message_id: message_id.clone(),
+            outgoing: vec![Outgoing::new(format!("{message_id}.apprec"), ToHelsenorge::Apprec(AppRec::ok(&message_id)))],
+            journal: vec![],
+            inbox: vec![],
+            assignments: vec![],
+            cancellation: None,
+            at: now,
+        };
+        let entry = |kind, author: Author, subject: &str, body: &str| JournalEntry {
+            message_id: message_id.clone(),
+            citizen: citizen.clone(),
+            service: service.clone(),
+            kind,
+            author,
+            subject: subject.to_string(),
+            body: body.to_string(),
+            grading: GRADING_AJ.to_string(),
+            at,
+        };
+        let inbox = |suffix: &str, kind, subject: &str| InboxItem {
+            department: service.department.clone(),
+            message_id: format!("{message_id}{suffix}"),
+            citizen: citizen.clone(),
+            service: service.clone(),
+            kind,
+            subject: subject.to_string(),
+            grading: GRADING_AJ.to_string(),
+            at,
+        };
+
+        match &env.message {
+            // R-IN-1: journal on the citizen (with who wrote it) and deliver to the inbox.
+            InboundMessage::DialogMessage { subject, body, .. } => {
+                d.journal.push(entry(EntryKind::DialogMessage, author, subject, body));
+                d.inbox.push(inbox("", EntryKind::DialogMessage, subject));
+            }
+            InboundMessage::CancelAppointment { assignment, .. } => {
+                let mut plan = self.appointments.plan(&citizen, service).await?;
+                let start = plan.iter().find(|a| &a.id == assignment).and_then(|a| match a.schedule {
+                    crate::domain::appointment::Schedule::Dated { start, .. } => Some(start),
+                    crate::domain::appointment::Schedule::Regular => None,
+                });
+                let c = Cancellation {
+                    message_id: message_id.clone(),
+                    service: service.clone(),
+                    scope: CancelScope::One { assignment: assignment.clone(), start },
+                    received_at: now,
+                };
+                match cancel(&mut plan, &c) {
+                    // R-APT-2: lapsed with its text, kept (R-APT-5), notice to the inbox.
+                    CancelOutcome::Lapsed(_) | CancelOutcome::AlreadyApplied if start.is_some() => {
+                        let subject = "Avbestilling av avtale";
+                        let text = format!("Innbyggeren har avbestilt avtale {} på Helsenorge.", assignment.0);
+                        d.assignments = plan.into_iter().filter(|a| &a.id == assignment).map(|a| (citizen.clone(), a)).collect();
+                        d.cancellation = Some((citizen.clone(), c));
+                        d.journal.push(entry(EntryKind::Cancellation, author, subject, &text));
+                        d.inbox.push(inbox("", EntryKind::Cancellation, subject));
+                    }
+                    // R-APT-3: nothing cancelled; a return message to the citizen, also in the
+                    // inbox, the journal and the dialog.
+                    CancelOutcome::RegularRefused(_) => {
+                        let subject = "Faste avtaler kan ikke avbestilles enkeltvis";
+                        d.journal.push(entry(EntryKind::Cancellation, author, "Avbestilling av fast avtale", "Avbestilling av fast avtale avvist."));
+                        d.journal.push(JournalEntry {
+                            message_id: format!("{message_id}.return"),
+                            ..entry(EntryKind::ReturnMessage, Author::System, subject, REGULAR_REFUSED_TEXT)
+                        });
+                        d.inbox.push(inbox(".return", EntryKind::ReturnMessage, subject));
+                        d.outgoing.push(Outgoing::new(
+                            format!("{message_id}.return"),
+                            ToHelsenorge::DialogMessage {
+                                message_id: format!("{message_id}.return"),
+                                in_reply_to: Some(message_id.clone()),
+                                citizen: citizen.clone(),
+                                service: service.clone(),
+                                subject: subject.to_string(),
+                                body: REGULAR_REFUSED_TEXT.to_string(),
+                            },
+                        ));
+                    }
+                    _ => {
+                        return Ok(Decision::Refuse(KithErrorCode::E10, "Avtalen finnes ikke i arbeidsplanen for tjenesten.".into()));
+                    }
+                }
+            }
+            // R-APT-4: the service pauses for the period; assignments in it lapse.
+            InboundMessage::CancelPeriod { from, to, .. } => {
+                let period = match Period::oslo_days(*from, *to) {
+                    Ok(p) => p,
+                    Err(e) => return Ok(Decision::Refuse(KithErrorCode::E10, period_reason(e).into())),
+                };
+                let mut plan = self.appointments.plan(&citizen, service).await?;
+                let c = Cancellation {
+                    message_id: message_id.clone(),
+                    service: service.clone(),
+                    scope: CancelScope::Period { period },
+                    received_at: now,
+                };
+                let CancelOutcome::Paused { lapsed, .. } = cancel(&mut plan, &c) else {
+                    return Ok(Decision::Refuse(KithErrorCode::E10, "Perioden kunne ikke avbestilles.".into()));
+                };
+                let subject = "Avbestilling av periode";
+                let text = format!(
+                    "Innbyggeren har avbestilt tjenesten fra {from} til og med {to}; {} avtale(r) utgår.",
+                    lapsed.len()
+                );
+                d.assignments = plan.into_iter().filter(|a| lapsed.contains(&a.id)).map(|a| (citizen.clone(), a)).collect();
+                d.cancellation = Some((citizen.clone(), c));
+                d.journal.push(entry(EntryKind::PeriodCancellation, author, subject, &text));
+                d.inbox.push(inbox("", EntryKind::PeriodCancellation, subject));
+            }
+            InboundMessage::Apprec { .. } => unreachable!("handled above"),
+        }
+        Ok(Decision::Deliver(Box::new(d)))
+    }
+
+    /// R-OUT-3: an AppRec updates the receipt status of the outbound message it answers; one
+    /// for an unknown message is recorded for support (not retried in a loop).
+    async fn apply_apprec(&self, message_id: &str, rec: &AppRec, now: Timestamp) -> Result<Outcome, InboundError> {
+        let fact = ReceiptFact::from_apprec(rec, now);
+        match self.outbound.apply_receipt(&rec.answers_message_id, &fact).await? {
+            ReceiptApplied::Updated => Ok(Outcome::ReceiptApplied),
+            ReceiptApplied::UnknownMessage => {
+                self.dead_letters
+                    .record(&RecordedError {
+                        message_id: message_id.to_string(),
+                        source_queue: self.source_queue.clone(),
+                        kind: Some("apprec".into()),
+                        receive_count: 0,
+                        class: ErrorClass::Permanent,
+                        error: "AppRec answers an unknown outbound message".into(),
+                        at: now,
+                    })
+                    .await?;
+                Ok(Outcome::ReceiptForUnknownMessage)
+            }
+        }
+    }
+
+    /// R-IN-2: records a rejection (once) and makes its receipt pending.
+    async fn reject(&self, message_id: &str, code: KithErrorCode, reason: String, now: Timestamp) -> Result<Outcome, InboundError> {
+        let d = Delivery {
+            message_id: message_id.to_string(),
+            outgoing: vec![Outgoing::new(
+                format!("{message_id}.apprec"),
+                ToHelsenorge::Apprec(AppRec::rejected(message_id, code, reason)),
+            )],
+            journal: vec![],
+            inbox: vec![],
+            assignments: vec![],
+            cancellation: None,
+            at: now,
+        };
+        self.record(d, now).await.map(|r| match r {
+            RecordedOutcome::New(p) => Outcome::Rejected(p, code),
+            RecordedOutcome::Other(o) => o,
+        })
+    }
+
+    /// R-IN-3: one atomic write keyed by the message id; a redelivery sees what was done.
+    async fn record(&self, d: Delivery, now: Timestamp) -> Result<RecordedOutcome, InboundError> {
+        match self.messages.record(&d).await? {
+            Recorded::New => Ok(RecordedOutcome::New(Pending { message_id: d.message_id, outgoing: d.outgoing })),
+            Recorded::Existing(p) if p.sent => Ok(RecordedOutcome::Other(Outcome::Duplicate)),
+            // The first delivery died before its receipt was confirmed sent: send it now.
+            Recorded::Existing(p) if now.duration_since(p.processed_at) > SEND_LEASE => Ok(RecordedOutcome::Other(
+                Outcome::Resend(Pending { message_id: p.message_id, outgoing: p.outgoing }),
+            )),
+            // Another delivery is processing it right now: let SQS bring it back later.
+            Recorded::Existing(_) => Err(InboundError::InProgress),
+        }
+    }
+
+    /// Sends the outgoing messages of a batch in as few calls as possible and marks the inbound
+    /// messages whose messages all went out. Returns the inbound message ids not fully sent.
+    pub async fn send_pending(&self, pending: &[&Pending]) -> Result<Vec<String>, PortError> {
+        let all: Vec<Outgoing> = pending.iter().flat_map(|p| p.outgoing.iter().cloned()).collect();
+        if all.is_empty() {
+            return Ok(vec![]);
+        }
+        let failed = self.outbox.send(&all).await?;
+        let (sent, unsent): (Vec<&&Pending>, Vec<&&Pending>) =
+            pending.iter().partition(|p| p.outgoing.iter().all(|o| !failed.contains(&o.id)));
+        let sent_ids: Vec<String> = sent.iter().map(|p| p.message_id.clone()).collect();
+        if !sent_ids.is_empty() {
+            self.messages.mark_sent(&sent_ids).await?;
+        }
+        Ok(unsent.iter().map(|p| p.message_id.clone()).collect())
+    }
+
+    /// Records a failed record for support and the republisher (R-DLQ-4).
+    pub async fn record_failure(&self, message_id: &str, kind: Option<String>, receive_count: u32, error: &InboundError) -> Result<(), PortError> {
+        self.dead_letters
+            .record(&RecordedError {
+                message_id: message_id.to_string(),
+                source_queue: self.source_queue.clone(),
+                kind,
+                receive_count,
+                class: if error.is_retryable() { ErrorClass::Transient } else { ErrorClass::Permanent },
+                error: RecordedError::scrub(&error_chain(error)),
+                at: self.clock.now(),
+            })
+            .await
+    }
+}
+
+enum RecordedOutcome {
+    New(Pending),
+    Other(Outcome),
+}
+
+fn period_reason(e: PeriodError) -> &'static str {
+    match e {
+        PeriodError::Reversed => "Perioden slutter før den starter.",
+        PeriodError::Empty => "Perioden er tom.",
+        PeriodError::OutOfRange => "Periodens datoer er utenfor gyldig område.",
+    }
+}
+
+/// An error with its sources, for the dead-letter record (scrubbed by the caller).
+pub fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut src = e.source();
+    while let Some(s) = src {
+        text.push_str(": ");
+        text.push_str(&s.to_string());
+        src = s.source();
+    }
+    text
+}

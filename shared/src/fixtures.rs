@@ -1,0 +1,88 @@
+//! Sample data for tests, benchmarks and the demo: valid (synthetic-looking, production-form)
+//! national ids and records built from them. No real person's data.
+
+use jiff::Timestamp;
+
+use crate::domain::appointment::{Assignment, AssignmentId, AssignmentStatus, Schedule};
+use crate::domain::consent::{AktivFacts, CitizenRecord};
+use crate::domain::{Activation, NationalId, ServiceKey};
+
+/// A citizen born 1982-10-30 (valid under the classic control digits).
+pub const CITIZEN: &str = "30108299920";
+/// A citizen valid only under the 2032 control-digit rule.
+pub const CITIZEN_2032: &str = "30108299939";
+/// An adult representative (born 1985-03-15).
+pub const REPRESENTATIVE: &str = "15038500047";
+
+/// Parses a fixture id.
+pub fn id(s: &str) -> NationalId {
+    s.parse().unwrap_or_else(|e| panic!("fixture id is valid: {e}"))
+}
+
+/// The home-care service `115/HS`.
+pub fn service() -> ServiceKey {
+    ServiceKey::parse("115", "HS").unwrap_or_else(|e| panic!("fixture service: {e}"))
+}
+
+/// A time.
+pub fn ts(s: &str) -> Timestamp {
+    s.parse().unwrap_or_else(|e| panic!("fixture time: {e}"))
+}
+
+/// A citizen who consented (as of a sync) and receives `service`.
+pub fn consented_citizen(citizen: &str, service: &ServiceKey) -> CitizenRecord {
+    let mut c = CitizenRecord::new(id(citizen));
+    c.record_card.insert(service.clone());
+    c.apply_sync(AktivFacts { er_digitalt_aktiv_selv: true, ..Default::default() }, ts("2026-01-02T02:00:00Z"));
+    c
+}
+
+/// An activation of `service` that a sync has completed for (usable, R-ACT-4).
+pub fn usable_activation(service: &ServiceKey) -> Activation {
+    Activation {
+        key: service.clone(),
+        activated_at: ts("2026-01-01T10:00:00Z"),
+        activated_by: "adm1".into(),
+        synced_at: Some(ts("2026-01-02T02:10:00Z")),
+    }
+}
+
+/// A dated assignment.
+pub fn dated(assignment: &str, service: &ServiceKey, start: Timestamp) -> Assignment {
+    Assignment {
+        id: AssignmentId(assignment.into()),
+        service: service.clone(),
+        schedule: Schedule::Dated { start, employee: "Kari Nordmann".into() },
+        text: "Morgenstell".into(),
+        status: AssignmentStatus::Assigned,
+    }
+}
+
+/// A regular assignment.
+pub fn regular(assignment: &str, service: &ServiceKey) -> Assignment {
+    Assignment {
+        id: AssignmentId(assignment.into()),
+        service: service.clone(),
+        schedule: Schedule::Regular,
+        text: "Fast tilsyn".into(),
+        status: AssignmentStatus::Assigned,
+    }
+}
+
+/// An inbound dialog-message envelope as JSON.
+pub fn dialog_json(message_id: &str, citizen: &str, service: &ServiceKey) -> String {
+    serde_json::json!({
+        "version": 1,
+        "messageId": message_id,
+        "sentAt": "2026-03-01T10:00:00Z",
+        "message": {
+            "kind": "dialog-message",
+            "citizen": citizen,
+            "sender": {"role": "citizen"},
+            "service": service,
+            "subject": "Spørsmål om besøk",
+            "body": "Kan dere komme litt senere i morgen?"
+        }
+    })
+    .to_string()
+}

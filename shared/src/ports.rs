@@ -1,0 +1,162 @@
+//! Ports: the narrow async traits the use cases are generic over. Each has an in-memory adapter
+//! (`adapters::memory`) and, behind the `aws` feature, a DynamoDB or SQS one.
+
+use std::future::Future;
+
+use jiff::Timestamp;
+
+use crate::domain::appointment::{Assignment, Cancellation};
+use crate::domain::dead_letter::{Alert, RecordedError};
+use crate::domain::message::{InboxItem, JournalEntry, Outgoing};
+use crate::domain::receipt::ReceiptFact;
+use crate::domain::{Activation, CitizenRecord, NationalId, ServiceKey};
+use crate::error::PortError;
+
+/// The time now; injected so tests can move it.
+pub trait Clock: Send + Sync {
+    /// Now.
+    fn now(&self) -> Timestamp;
+}
+
+/// What one read returns for the consent gate.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct GateFacts {
+    /// The citizen's record, if known.
+    pub citizen: Option<CitizenRecord>,
+    /// The activation stored for exactly the service, if any (R-ACT-1).
+    pub activation: Option<Activation>,
+}
+
+/// Reads what the consent gate needs, in one round trip.
+pub trait GateReader: Send + Sync {
+    /// The citizen's record and the activation of `service`.
+    fn gate_facts(
+        &self,
+        citizen: &NationalId,
+        service: &ServiceKey,
+    ) -> impl Future<Output = Result<GateFacts, PortError>> + Send;
+}
+
+/// How an inbound message ended, kept with its idempotency record so that a redelivery
+/// answers with the same receipt (and return message) instead of processing it again.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Processed {
+    /// The Helsenorge message id.
+    pub message_id: String,
+    /// What goes back toward Helsenorge for it (the AppRec, and a return message if any).
+    pub outgoing: Vec<Outgoing>,
+    /// When it was first processed.
+    pub processed_at: Timestamp,
+    /// Whether the outgoing messages are known to be sent.
+    pub sent: bool,
+}
+
+/// What a write keyed by message id found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Recorded {
+    /// This call wrote it.
+    New,
+    /// It was written before (a redelivery); here is what was recorded then.
+    Existing(Processed),
+}
+
+/// Everything one admitted or answered inbound message writes, in one transaction (R-IN-1/3).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Delivery {
+    /// The idempotency key (Helsenorge's message id).
+    pub message_id: String,
+    /// What goes back toward Helsenorge: the AppRec first.
+    pub outgoing: Vec<Outgoing>,
+    /// Entries for the citizen's administrative journal.
+    pub journal: Vec<JournalEntry>,
+    /// Items for department inboxes.
+    pub inbox: Vec<InboxItem>,
+    /// Assignments changed by a cancellation (R-APT-2/4), written with it.
+    pub assignments: Vec<(NationalId, Assignment)>,
+    /// A cancellation to keep (R-APT-5).
+    pub cancellation: Option<(NationalId, Cancellation)>,
+    /// When.
+    pub at: Timestamp,
+}
+
+/// The message flow's store: journal, inbox, appointments and idempotency records.
+pub trait MessageStore: Send + Sync {
+    /// Writes `delivery` atomically, keyed by its message id; a redelivery writes nothing and
+    /// returns what was recorded the first time (R-IN-3).
+    fn record(&self, delivery: &Delivery) -> impl Future<Output = Result<Recorded, PortError>> + Send;
+
+    /// Marks the outgoing messages of these inbound messages as sent.
+    fn mark_sent(&self, message_ids: &[String]) -> impl Future<Output = Result<(), PortError>> + Send;
+
+    /// The citizen's administrative journal, oldest first.
+    fn journal(&self, citizen: &NationalId) -> impl Future<Output = Result<Vec<JournalEntry>, PortError>> + Send;
+
+    /// A department's inbox, oldest first.
+    fn inbox(
+        &self,
+        department: &crate::domain::DepartmentCode,
+    ) -> impl Future<Output = Result<Vec<InboxItem>, PortError>> + Send;
+}
+
+/// The work plan of a citizen.
+pub trait AppointmentStore: Send + Sync {
+    /// The citizen's assignments for a service.
+    fn plan(
+        &self,
+        citizen: &NationalId,
+        service: &ServiceKey,
+    ) -> impl Future<Output = Result<Vec<Assignment>, PortError>> + Send;
+
+    /// Cancellations kept for a citizen's service (R-APT-5).
+    fn cancellations(
+        &self,
+        citizen: &NationalId,
+        service: &ServiceKey,
+    ) -> impl Future<Output = Result<Vec<Cancellation>, PortError>> + Send;
+
+    /// Replaces the plan (the EPJ re-dates it); the caller re-applies kept cancellations.
+    fn replace_plan(
+        &self,
+        citizen: &NationalId,
+        service: &ServiceKey,
+        plan: &[Assignment],
+    ) -> impl Future<Output = Result<(), PortError>> + Send;
+}
+
+/// What happened to a receipt for one of our outbound messages.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReceiptApplied {
+    /// The outbound message's status was updated.
+    Updated,
+    /// No outbound message has that id; the AppRec was recorded for support.
+    UnknownMessage,
+}
+
+/// Receipt status of outbound replies (R-OUT-3).
+pub trait OutboundStore: Send + Sync {
+    /// Applies an arriving AppRec to the outbound message it answers.
+    fn apply_receipt(
+        &self,
+        answers_message_id: &str,
+        fact: &ReceiptFact,
+    ) -> impl Future<Output = Result<ReceiptApplied, PortError>> + Send;
+}
+
+/// Sends messages toward Helsenorge (the ToHelsenorge queue read by the bridge).
+pub trait HelsenorgeOutbox: Send + Sync {
+    /// Sends all, in as few calls as the transport allows; returns the ids of those that could
+    /// not be sent (the caller retries them).
+    fn send(&self, messages: &[Outgoing]) -> impl Future<Output = Result<Vec<String>, PortError>> + Send;
+}
+
+/// Records failed records for support and the republisher (R-DLQ-4).
+pub trait DeadLetterLog: Send + Sync {
+    /// Records one failure.
+    fn record(&self, error: &RecordedError) -> impl Future<Output = Result<(), PortError>> + Send;
+}
+
+/// Where alerts go (R-DLQ-3..5).
+pub trait AlertSink: Send + Sync {
+    /// Sends one alert.
+    fn send(&self, alert: &Alert) -> impl Future<Output = Result<(), PortError>> + Send;
+}
