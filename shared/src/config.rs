@@ -40,3 +40,52 @@ pub fn parsed_or<T: std::str::FromStr>(
         _ => Ok(default),
     }
 }
+
+/// The DynamoDB tables, by name. A function reads only those it uses; the others stay empty.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Tables {
+    /// `MESSAGES_TABLE`.
+    pub messages: String,
+    /// `CITIZENS_TABLE`.
+    pub citizens: String,
+    /// `ACTIVATIONS_TABLE`.
+    pub activations: String,
+    /// `APPOINTMENTS_TABLE`.
+    pub appointments: String,
+    /// `OPERATIONS_TABLE`.
+    pub operations: String,
+}
+
+/// inbound-message's configuration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InboundConfig {
+    /// Tables it reads and writes.
+    pub tables: Tables,
+    /// `TO_HELSENORGE_QUEUE_URL`: where AppRecs and return messages go.
+    pub to_helsenorge_queue_url: String,
+    /// `INBOUND_QUEUE_NAME`: the source queue, for dead-letter records.
+    pub source_queue: String,
+    /// `NATIONAL_ID_MODE`: production (default) or test.
+    pub id_mode: crate::domain::IdMode,
+    /// `BATCH_CONCURRENCY`: records processed at once (default 8).
+    pub concurrency: usize,
+}
+
+impl InboundConfig {
+    /// Reads the configuration; a missing variable is a clear error at start-up.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Ok(Self {
+            tables: Tables {
+                messages: required("MESSAGES_TABLE")?,
+                citizens: required("CITIZENS_TABLE")?,
+                activations: required("ACTIVATIONS_TABLE")?,
+                appointments: required("APPOINTMENTS_TABLE")?,
+                operations: required("OPERATIONS_TABLE")?,
+            },
+            to_helsenorge_queue_url: required("TO_HELSENORGE_QUEUE_URL")?,
+            source_queue: required("INBOUND_QUEUE_NAME")?,
+            id_mode: parsed_or("NATIONAL_ID_MODE", crate::domain::IdMode::Production)?,
+            concurrency: parsed_or("BATCH_CONCURRENCY", 8usize)?,
+        })
+    }
+}

@@ -81,7 +81,8 @@ async fn r_in_1_admitted_message_is_journaled_and_delivered_to_the_inbox_graded_
 #[tokio::test]
 async fn r_in_2_each_gate_rejection_answers_with_its_code_and_delivers_nothing() {
     let other = ServiceKey::parse("116", "HS").unwrap();
-    let cases: Vec<(&str, Box<dyn Fn(&MemoryDb)>, ServiceKey, KithErrorCode)> = vec![
+    type Prepare = Box<dyn Fn(&MemoryDb)>;
+    let cases: Vec<(&str, Prepare, ServiceKey, KithErrorCode)> = vec![
         ("unknown", Box::new(|db: &MemoryDb| { db.state().citizens.clear(); }), service(), KithErrorCode::E35),
         (
             "no-consent",
@@ -272,13 +273,14 @@ async fn r_apt_4_cancelling_a_period_pauses_the_service_and_lapses_its_assignmen
                "service": service(), "from": "2026-03-02", "to": "2026-03-04"}),
     );
     assert!(matches!(run(&svc, &body).await.unwrap(), Outcome::Delivered(_)));
-    let s = db.state();
-    let plan = &s.plans[&(id(CITIZEN), service())];
-    assert!(matches!(plan["a1"].status, AssignmentStatus::Lapsed { .. }));
-    assert!(matches!(plan["a2"].status, AssignmentStatus::Lapsed { .. }));
-    assert_eq!(plan["a3"].status, AssignmentStatus::Assigned);
-    assert_eq!(plan["r1"].status, AssignmentStatus::Assigned);
-    drop(s);
+    {
+        let s = db.state();
+        let plan = &s.plans[&(id(CITIZEN), service())];
+        assert!(matches!(plan["a1"].status, AssignmentStatus::Lapsed { .. }));
+        assert!(matches!(plan["a2"].status, AssignmentStatus::Lapsed { .. }));
+        assert_eq!(plan["a3"].status, AssignmentStatus::Assigned);
+        assert_eq!(plan["r1"].status, AssignmentStatus::Assigned);
+    }
     let reversed = envelope(
         "hn-c4",
         json!({"kind": "cancel-period", "citizen": CITIZEN, "sender": {"role": "citizen"},

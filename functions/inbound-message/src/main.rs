@@ -1,16 +1,38 @@
-//! inbound-message: placeholder until its issue lands. It starts like the real function (telemetry,
-//! AWS clients) and answers every event with an error saying it is not implemented yet.
+//! inbound-message: citizen messages, cancellations and AppRecs from Helsenorge's bridge.
+//! Validates, journals and delivers exactly once, answers with an AppRec (R-IN-1..3).
 
+use aws_lambda_events::sqs::SqsEvent;
 use lambda_runtime::{Error, LambdaEvent, run, service_fn};
 use shared::adapters::aws::AwsClients;
-use shared::error::NotImplemented;
+use shared::adapters::aws::dynamo::Dynamo;
+use shared::adapters::aws::lambda::{batch_response, sqs_records};
+use shared::adapters::aws::sqs::SqsOutbox;
+use shared::adapters::memory::SystemClock;
+use shared::app::inbound::InboundService;
+use shared::config::InboundConfig;
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
     shared::telemetry::init();
-    let _clients = AwsClients::from_env().await;
-    run(service_fn(|_event: LambdaEvent<aws_lambda_events::sqs::SqsEvent>| async {
-        Err::<(), Error>(NotImplemented("inbound-message").into())
+    let config = InboundConfig::from_env()?;
+    let aws = AwsClients::from_env().await;
+    let store = Dynamo::new(aws.dynamodb.clone(), config.tables.clone());
+    let service = InboundService {
+        gate: store.clone(),
+        messages: store.clone(),
+        appointments: store.clone(),
+        outbound: store.clone(),
+        outbox: SqsOutbox::new(aws.sqs.clone(), &config.to_helsenorge_queue_url),
+        dead_letters: store,
+        clock: SystemClock,
+        id_mode: config.id_mode,
+        source_queue: config.source_queue.clone(),
+    };
+    let (service, concurrency) = (&service, config.concurrency);
+    run(service_fn(move |event: LambdaEvent<SqsEvent>| async move {
+        let records = sqs_records(event.payload)?;
+        let failed = service.handle_batch(&records, concurrency).await;
+        Ok::<_, Error>(batch_response(failed))
     }))
     .await
 }

@@ -15,6 +15,7 @@ use crate::domain::message::{
 };
 use crate::domain::receipt::{AppRec, KithErrorCode, ReceiptFact};
 use crate::domain::{IdMode, NationalId};
+pub use super::RecordIn;
 use crate::error::{PortError, Retryable};
 use crate::ports::{
     AppointmentStore, Clock, DeadLetterLog, Delivery, GateReader, HelsenorgeOutbox, MessageStore, OutboundStore,
@@ -430,4 +431,92 @@ pub fn error_chain(e: &dyn std::error::Error) -> String {
         src = s.source();
     }
     text
+}
+
+impl<G, M, A, O, H, D, C> InboundService<G, M, A, O, H, D, C>
+where
+    G: GateReader,
+    M: MessageStore,
+    A: AppointmentStore,
+    O: OutboundStore,
+    H: HelsenorgeOutbox,
+    D: DeadLetterLog,
+    C: Clock,
+{
+    /// Processes a batch with bounded concurrency, one span per record carrying its message id
+    /// (never a national id or a body), sends all answers in batched calls, and returns the SQS
+    /// message ids of the records that failed (for `ReportBatchItemFailures`).
+    pub async fn handle_batch(&self, records: &[RecordIn], concurrency: usize) -> Vec<String> {
+        use futures::StreamExt;
+        use tracing::Instrument;
+
+        let results: Vec<(&RecordIn, Result<Outcome, InboundError>)> = futures::stream::iter(records)
+            .map(|r| {
+                let span = tracing::info_span!("record", message_id = %r.sqs_message_id, receive_count = r.receive_count);
+                async move { (r, self.process(&r.body).await) }.instrument(span)
+            })
+            .buffer_unordered(concurrency.max(1))
+            .collect()
+            .await;
+
+        let mut failed: Vec<String> = vec![];
+        let mut pending: Vec<(&RecordIn, &Pending)> = vec![];
+        for (r, result) in &results {
+            match result {
+                Ok(outcome) => {
+                    tracing::info!(message_id = %r.sqs_message_id, outcome = outcome.label(), "processed");
+                    if let Some(p) = outcome.pending() {
+                        pending.push((r, p));
+                    }
+                }
+                Err(e) => {
+                    self.fail(r, e).await;
+                    failed.push(r.sqs_message_id.clone());
+                }
+            }
+        }
+        let to_send: Vec<&Pending> = pending.iter().map(|(_, p)| *p).collect();
+        match self.send_pending(&to_send).await {
+            Ok(unsent) => {
+                for (r, p) in &pending {
+                    if unsent.contains(&p.message_id) {
+                        self.fail(r, &InboundError::NotSent).await;
+                        failed.push(r.sqs_message_id.clone());
+                    }
+                }
+            }
+            Err(e) => {
+                let e = InboundError::Port(e);
+                for (r, _) in &pending {
+                    self.fail(r, &e).await;
+                    failed.push(r.sqs_message_id.clone());
+                }
+            }
+        }
+        failed
+    }
+
+    /// Logs a failed record (scrubbed) and records it for support; best effort.
+    async fn fail(&self, r: &RecordIn, e: &InboundError) {
+        let error = RecordedError::scrub(&error_chain(e));
+        tracing::warn!(message_id = %r.sqs_message_id, retryable = e.is_retryable(), error = %error, "record failed");
+        let kind = envelope_head(&r.body).kind;
+        if let Err(log_err) = self.record_failure(&r.sqs_message_id, kind, r.receive_count, e).await {
+            tracing::error!(message_id = %r.sqs_message_id, error = %RecordedError::scrub(&error_chain(&log_err)), "could not record the failure");
+        }
+    }
+}
+
+impl Outcome {
+    /// A short label for logs and metrics.
+    pub fn label(&self) -> &'static str {
+        match self {
+            Self::Delivered(_) => "delivered",
+            Self::Rejected(..) => "rejected",
+            Self::Duplicate => "duplicate",
+            Self::Resend(_) => "resend",
+            Self::ReceiptApplied => "receipt-applied",
+            Self::ReceiptForUnknownMessage => "receipt-unknown-message",
+        }
+    }
 }

@@ -2,3 +2,14 @@
 
 pub mod appointments;
 pub mod inbound;
+
+/// One SQS record as a use case sees it (no AWS types).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordIn {
+    /// SQS message id (what a partial batch failure names).
+    pub sqs_message_id: String,
+    /// The body.
+    pub body: String,
+    /// SQS's approximate receive count.
+    pub receive_count: u32,
+}

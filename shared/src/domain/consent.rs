@@ -234,7 +234,8 @@ mod tests {
 
     #[test]
     fn r_in_2_each_rejection_reason_with_its_code() {
-        let cases: Vec<(Option<CitizenRecord>, ServiceKey, Option<Activation>, RejectReason, KithErrorCode)> = vec![
+        type Case = (Option<CitizenRecord>, ServiceKey, Option<Activation>, RejectReason, KithErrorCode);
+        let cases: Vec<Case> = vec![
             (None, key(), Some(usable()), RejectReason::UnknownCitizen, KithErrorCode::E35),
             (Some(citizen(false)), key(), Some(usable()), RejectReason::NoConsent, KithErrorCode::E35),
             (

@@ -1,0 +1,535 @@
+//! DynamoDB adapters. Table layouts (keys are business ids, never random values):
+//!
+//! | table | pk | sk | what |
+//! | --- | --- | --- | --- |
+//! | Messages | `MSG#<message id>` | `MSG` | idempotency record + outgoing answer |
+//! | Messages | `MSG#<message id>` | `SENT` | the answer was accepted by the outbox |
+//! | Messages | `JOURNAL#<national id>` | `<time>#<message id>` | administrative journal (AJ) |
+//! | Messages | `INBOX#<department>` | `<time>#<message id>` | department inbox (AJ) |
+//! | Messages | `OUT#<message id>` | `OUT` | outbound reply and its receipt status |
+//! | Citizens | `CIT#<national id>` | `STATE` | consent and digital activity, history |
+//! | Citizens | `CIT#<national id>` | `CARD#<dept>#<type>` | record card (gsi1: `SVC#<dept>#<type>`) |
+//! | Activations | `ACT#<dept>#<type>` | - | activation and sync state |
+//! | Appointments | `PLAN#<national id>#<dept>#<type>` | `A#<assignment>` / `C#<message id>` | plan, kept cancellations |
+//! | Operations | `DLQ#<message id>` | `RECORD` | recorded error of a failed record |
+//!
+//! Item mapping lives here and nowhere else (serde_dynamo for the records).
+
+use std::collections::HashMap;
+
+use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::types::{
+    AttributeValue, DeleteRequest, KeysAndAttributes, Put, PutRequest, ReturnValuesOnConditionCheckFailure,
+    TransactWriteItem, Update, WriteRequest,
+};
+use jiff::{SignedDuration, Timestamp};
+use serde::{Deserialize, Serialize};
+
+use super::classify;
+pub use crate::config::Tables;
+use crate::domain::appointment::{Assignment, Cancellation};
+use crate::domain::consent::AktivFacts;
+use crate::domain::dead_letter::RecordedError;
+use crate::domain::message::{InboxItem, JournalEntry, Outgoing};
+use crate::domain::receipt::ReceiptFact;
+use crate::domain::{Activation, CitizenRecord, DepartmentCode, NationalId, ServiceKey};
+use crate::error::PortError;
+use crate::ports::{
+    AppointmentStore, DeadLetterLog, Delivery, GateFacts, GateReader, MessageStore, OutboundStore, Processed,
+    ReceiptApplied, Recorded,
+};
+
+type Item = HashMap<String, AttributeValue>;
+
+/// How long idempotency records are kept (far beyond SQS's 14-day retention and the
+/// republisher's 10 tries, so a late redelivery is still recognised).
+const IDEMPOTENCY_TTL: SignedDuration = SignedDuration::from_hours(24 * 400);
+/// How long dead-letter records are kept.
+const OPERATIONS_TTL: SignedDuration = SignedDuration::from_hours(24 * 90);
+
+fn s(v: impl Into<String>) -> AttributeValue {
+    AttributeValue::S(v.into())
+}
+
+fn key(pk: impl Into<String>, sk: impl Into<String>) -> Item {
+    HashMap::from([("pk".to_string(), s(pk)), ("sk".to_string(), s(sk))])
+}
+
+fn expires(at: Timestamp, ttl: SignedDuration) -> AttributeValue {
+    AttributeValue::N(at.checked_add(ttl).unwrap_or(at).as_second().to_string())
+}
+
+fn to_item<T: Serialize>(what: &'static str, value: &T) -> Result<Item, PortError> {
+    serde_dynamo::to_item(value).map_err(|e| PortError::permanent(what, e))
+}
+
+fn from_item<'a, T: Deserialize<'a>>(what: &'static str, item: Item) -> Result<T, PortError> {
+    serde_dynamo::from_item(item).map_err(|e| PortError::permanent(what, e))
+}
+
+fn with_keys(mut item: Item, pk: String, sk: String) -> Item {
+    item.insert("pk".into(), s(pk));
+    item.insert("sk".into(), s(sk));
+    item
+}
+
+fn get_s<'a>(item: &'a Item, name: &str) -> Option<&'a str> {
+    item.get(name).and_then(|v| v.as_s().ok()).map(String::as_str)
+}
+
+/// Sort key that orders by time, then message id.
+fn time_key(at: Timestamp, message_id: &str) -> String {
+    format!("{}#{message_id}", at.strftime("%Y-%m-%dT%H:%M:%S%.3fZ"))
+}
+
+fn plan_pk(citizen: &NationalId, service: &ServiceKey) -> String {
+    format!("PLAN#{}#{}#{}", citizen.expose(), service.department, service.service_type)
+}
+
+fn service_suffix(service: &ServiceKey) -> String {
+    format!("{}#{}", service.department, service.service_type)
+}
+
+/// Writes in chunks of 25 (BatchWriteItem's limit), retrying unprocessed items a few times.
+async fn batch_write(client: &Client, table: &str, requests: Vec<WriteRequest>) -> Result<(), PortError> {
+    for chunk in requests.chunks(25) {
+        let mut pending = chunk.to_vec();
+        for attempt in 0..5 {
+            let out = client
+                .batch_write_item()
+                .request_items(table, pending.clone())
+                .send()
+                .await
+                .map_err(|e| classify("batch write", e))?;
+            pending = out.unprocessed_items.and_then(|mut m| m.remove(table)).unwrap_or_default();
+            if pending.is_empty() {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20 << attempt)).await;
+        }
+        if !pending.is_empty() {
+            return Err(PortError::transient("batch write", "unprocessed items after retries"));
+        }
+    }
+    Ok(())
+}
+
+/// DynamoDB adapter for every store port.
+#[derive(Debug, Clone)]
+pub struct Dynamo {
+    client: Client,
+    tables: Tables,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct CitizenState {
+    citizen: NationalId,
+    aktiv: AktivFacts,
+    synced_at: Option<Timestamp>,
+    consent_first_given_at: Option<Timestamp>,
+    consent_withdrawn_at: Option<Timestamp>,
+    last_message_at: Option<Timestamp>,
+}
+
+impl Dynamo {
+    /// An adapter over `tables`.
+    pub fn new(client: Client, tables: Tables) -> Self {
+        Self { client, tables }
+    }
+
+    /// Stores a citizen's state and record card (the EPJ's loader and the sync use it).
+    pub async fn put_citizen(&self, c: &CitizenRecord) -> Result<(), PortError> {
+        let pk = format!("CIT#{}", c.citizen.expose());
+        let state = CitizenState {
+            citizen: c.citizen.clone(),
+            aktiv: c.aktiv,
+            synced_at: c.synced_at,
+            consent_first_given_at: c.consent_first_given_at,
+            consent_withdrawn_at: c.consent_withdrawn_at,
+            last_message_at: c.last_message_at,
+        };
+        let mut requests =
+            vec![put_request(with_keys(to_item("citizen state", &state)?, pk.clone(), "STATE".into()))?];
+        for service in &c.record_card {
+            let mut item = to_item("record card", service)?;
+            item.insert("gsi1pk".into(), s(format!("SVC#{}", service_suffix(service))));
+            item.insert("gsi1sk".into(), s(pk.clone()));
+            requests.push(put_request(with_keys(item, pk.clone(), format!("CARD#{}", service_suffix(service))))?);
+        }
+        batch_write(&self.client, &self.tables.citizens, requests).await
+    }
+
+    /// Stores an activation.
+    pub async fn put_activation(&self, a: &Activation) -> Result<(), PortError> {
+        let mut item = to_item("activation", a)?;
+        item.insert("pk".into(), s(format!("ACT#{}", service_suffix(&a.key))));
+        self.client
+            .put_item()
+            .table_name(&self.tables.activations)
+            .set_item(Some(item))
+            .send()
+            .await
+            .map_err(|e| classify("put activation", e))?;
+        Ok(())
+    }
+
+    /// Records an outbound message as sent, awaiting its receipt (outbound-reply and tests).
+    pub async fn put_outbound(&self, message_id: &str, sent_at: Timestamp) -> Result<(), PortError> {
+        let mut item = key(format!("OUT#{message_id}"), "OUT");
+        item.insert("sentAt".into(), s(sent_at.to_string()));
+        item.insert("receipt".into(), AttributeValue::M(to_item("receipt", &ReceiptFact::Awaiting)?));
+        self.client
+            .put_item()
+            .table_name(&self.tables.messages)
+            .set_item(Some(item))
+            .send()
+            .await
+            .map_err(|e| classify("put outbound", e))?;
+        Ok(())
+    }
+
+    /// The receipt fact of an outbound message.
+    pub async fn outbound_receipt(&self, message_id: &str) -> Result<Option<ReceiptFact>, PortError> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.tables.messages)
+            .set_key(Some(key(format!("OUT#{message_id}"), "OUT")))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| classify("get outbound", e))?;
+        match out.item.and_then(|mut i| i.remove("receipt")) {
+            Some(AttributeValue::M(m)) => Ok(Some(from_item("receipt", m)?)),
+            _ => Ok(None),
+        }
+    }
+
+    /// A dead-letter record, if one was written for `message_id`.
+    pub async fn dead_letter(&self, message_id: &str) -> Result<Option<RecordedError>, PortError> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.tables.operations)
+            .set_key(Some(key(format!("DLQ#{message_id}"), "RECORD")))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| classify("get dead letter", e))?;
+        out.item.map(|i| from_item("dead letter", i)).transpose()
+    }
+
+    async fn query_pk(&self, table: &str, pk: &str, sk_prefix: &str) -> Result<Vec<Item>, PortError> {
+        let mut items = vec![];
+        let mut start: Option<Item> = None;
+        loop {
+            let mut q = self.client.query().table_name(table).expression_attribute_values(":pk", s(pk));
+            q = if sk_prefix.is_empty() {
+                q.key_condition_expression("pk = :pk")
+            } else {
+                q.key_condition_expression("pk = :pk AND begins_with(sk, :p)").expression_attribute_values(":p", s(sk_prefix))
+            };
+            let out = q
+                .consistent_read(true)
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(|e| classify("query", e))?;
+            items.extend(out.items.unwrap_or_default());
+            match out.last_evaluated_key {
+                Some(k) if !k.is_empty() => start = Some(k),
+                _ => return Ok(items),
+            }
+        }
+    }
+
+    async fn existing(&self, message_id: &str) -> Result<Processed, PortError> {
+        let items = self.query_pk(&self.tables.messages, &format!("MSG#{message_id}"), "").await?;
+        let sent = items.iter().any(|i| get_s(i, "sk") == Some("SENT"));
+        let record = items
+            .into_iter()
+            .find(|i| get_s(i, "sk") == Some("MSG"))
+            .ok_or_else(|| PortError::transient("read idempotency record", "not visible yet"))?;
+        processed_from(message_id, &record, sent)
+    }
+}
+
+fn put_request(item: Item) -> Result<WriteRequest, PortError> {
+    let put = PutRequest::builder().set_item(Some(item)).build().map_err(|e| PortError::permanent("build put", e))?;
+    Ok(WriteRequest::builder().put_request(put).build())
+}
+
+fn processed_from(message_id: &str, item: &Item, sent: bool) -> Result<Processed, PortError> {
+    let outgoing: Vec<Outgoing> = serde_json::from_str(get_s(item, "outgoing").unwrap_or("[]"))
+        .map_err(|e| PortError::permanent("read idempotency record", e))?;
+    let processed_at = get_s(item, "processedAt")
+        .and_then(|t| t.parse().ok())
+        .ok_or_else(|| PortError::permanent("read idempotency record", "processedAt missing"))?;
+    Ok(Processed { message_id: message_id.to_string(), outgoing, processed_at, sent })
+}
+
+fn put(table: &str, item: Item) -> Result<TransactWriteItem, PortError> {
+    let p = Put::builder().table_name(table).set_item(Some(item)).build().map_err(|e| PortError::permanent("build put", e))?;
+    Ok(TransactWriteItem::builder().put(p).build())
+}
+
+impl GateReader for Dynamo {
+    /// One BatchGetItem across the citizens and activations tables.
+    async fn gate_facts(&self, citizen: &NationalId, service: &ServiceKey) -> Result<GateFacts, PortError> {
+        let pk = format!("CIT#{}", citizen.expose());
+        let card_sk = format!("CARD#{}", service_suffix(service));
+        let citizens = KeysAndAttributes::builder()
+            .keys(key(&pk, "STATE"))
+            .keys(key(&pk, &card_sk))
+            .consistent_read(true)
+            .build()
+            .map_err(|e| PortError::permanent("build batch get", e))?;
+        let activations = KeysAndAttributes::builder()
+            .keys(HashMap::from([("pk".to_string(), s(format!("ACT#{}", service_suffix(service))))]))
+            .consistent_read(true)
+            .build()
+            .map_err(|e| PortError::permanent("build batch get", e))?;
+        let mut request = HashMap::from([
+            (self.tables.citizens.clone(), citizens),
+            (self.tables.activations.clone(), activations),
+        ]);
+        let mut found: Vec<(String, Item)> = vec![];
+        for attempt in 0..5 {
+            let out = self
+                .client
+                .batch_get_item()
+                .set_request_items(Some(request))
+                .send()
+                .await
+                .map_err(|e| classify("read citizen and activation", e))?;
+            for (table, items) in out.responses.unwrap_or_default() {
+                found.extend(items.into_iter().map(|i| (table.clone(), i)));
+            }
+            request = out.unprocessed_keys.unwrap_or_default();
+            if request.is_empty() {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20 << attempt)).await;
+        }
+        if !request.is_empty() {
+            return Err(PortError::transient("read citizen and activation", "unprocessed keys after retries"));
+        }
+        let mut facts = GateFacts::default();
+        let mut state: Option<CitizenState> = None;
+        let mut card = false;
+        for (table, item) in found {
+            if table == self.tables.activations {
+                facts.activation = Some(from_item("activation", item)?);
+            } else if get_s(&item, "sk") == Some("STATE") {
+                state = Some(from_item("citizen state", item)?);
+            } else {
+                card = true;
+            }
+        }
+        if state.is_some() || card {
+            let mut record = CitizenRecord::new(citizen.clone());
+            if let Some(st) = state {
+                record.aktiv = st.aktiv;
+                record.synced_at = st.synced_at;
+                record.consent_first_given_at = st.consent_first_given_at;
+                record.consent_withdrawn_at = st.consent_withdrawn_at;
+                record.last_message_at = st.last_message_at;
+            }
+            if card {
+                record.record_card.insert(service.clone());
+            }
+            facts.citizen = Some(record);
+        }
+        Ok(facts)
+    }
+}
+
+impl MessageStore for Dynamo {
+    /// One TransactWriteItems: the idempotency record (conditional on not existing), journal,
+    /// inbox, appointments and the citizen's last-message time. A rejection writes only the
+    /// idempotency record, with one conditional PutItem.
+    async fn record(&self, d: &Delivery) -> Result<Recorded, PortError> {
+        let outgoing = serde_json::to_string(&d.outgoing).map_err(|e| PortError::permanent("encode outgoing", e))?;
+        let mut idem = key(format!("MSG#{}", d.message_id), "MSG");
+        idem.insert("outgoing".into(), s(outgoing));
+        idem.insert("processedAt".into(), s(d.at.to_string()));
+        idem.insert("expires_at".into(), expires(d.at, IDEMPOTENCY_TTL));
+        let only_idem = d.journal.is_empty() && d.inbox.is_empty() && d.assignments.is_empty() && d.cancellation.is_none();
+
+        if only_idem {
+            let r = self
+                .client
+                .put_item()
+                .table_name(&self.tables.messages)
+                .set_item(Some(idem))
+                .condition_expression("attribute_not_exists(pk)")
+                .send()
+                .await;
+            return match r {
+                Ok(_) => Ok(Recorded::New),
+                Err(e) if e.as_service_error().is_some_and(|se| se.is_conditional_check_failed_exception()) => {
+                    Ok(Recorded::Existing(self.existing(&d.message_id).await?))
+                }
+                Err(e) => Err(classify("record message", e)),
+            };
+        }
+
+        let idem_put = Put::builder()
+            .table_name(&self.tables.messages)
+            .set_item(Some(idem))
+            .condition_expression("attribute_not_exists(pk)")
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+            .build()
+            .map_err(|e| PortError::permanent("build put", e))?;
+        let mut items = vec![TransactWriteItem::builder().put(idem_put).build()];
+        let mut touched: Vec<&NationalId> = vec![];
+        for e in &d.journal {
+            let pk = format!("JOURNAL#{}", e.citizen.expose());
+            items.push(put(&self.tables.messages, with_keys(to_item("journal entry", e)?, pk, time_key(e.at, &e.message_id)))?);
+            if !touched.contains(&&e.citizen) {
+                touched.push(&e.citizen);
+            }
+        }
+        for i in &d.inbox {
+            let pk = format!("INBOX#{}", i.department);
+            items.push(put(&self.tables.messages, with_keys(to_item("inbox item", i)?, pk, time_key(i.at, &i.message_id)))?);
+        }
+        for (citizen, a) in &d.assignments {
+            let item = with_keys(to_item("assignment", a)?, plan_pk(citizen, &a.service), format!("A#{}", a.id.0));
+            items.push(put(&self.tables.appointments, item)?);
+        }
+        if let Some((citizen, c)) = &d.cancellation {
+            let item = with_keys(to_item("cancellation", c)?, plan_pk(citizen, &c.service), format!("C#{}", c.message_id));
+            items.push(put(&self.tables.appointments, item)?);
+        }
+        for citizen in touched {
+            // R-ICON-1 history: a message was sent. Unconditional: a condition here would
+            // cancel the whole delivery; a late, older message can at worst set an earlier time.
+            let always = Update::builder()
+                .table_name(&self.tables.citizens)
+                .set_key(Some(key(format!("CIT#{}", citizen.expose()), "STATE")))
+                .update_expression("SET lastMessageAt = :t")
+                .expression_attribute_values(":t", s(d.at.to_string()))
+                .build()
+                .map_err(|e| PortError::permanent("build update", e))?;
+            items.push(TransactWriteItem::builder().update(always).build());
+        }
+
+        let r = self.client.transact_write_items().set_transact_items(Some(items)).send().await;
+        match r {
+            Ok(_) => Ok(Recorded::New),
+            Err(e) => {
+                let first_failed = e
+                    .as_service_error()
+                    .and_then(|se| match se {
+                        aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError::TransactionCanceledException(tc) => {
+                            tc.cancellation_reasons().first().map(|r| r.code() == Some("ConditionalCheckFailed"))
+                        }
+                        _ => None,
+                    })
+                    .unwrap_or(false);
+                if first_failed {
+                    Ok(Recorded::Existing(self.existing(&d.message_id).await?))
+                } else {
+                    Err(classify("deliver message", e))
+                }
+            }
+        }
+    }
+
+    /// One BatchWriteItem per 25 messages: a `SENT` marker beside each idempotency record.
+    async fn mark_sent(&self, message_ids: &[String]) -> Result<(), PortError> {
+        let now = Timestamp::now();
+        let requests = message_ids
+            .iter()
+            .map(|id| {
+                let mut item = key(format!("MSG#{id}"), "SENT");
+                item.insert("expires_at".into(), expires(now, IDEMPOTENCY_TTL));
+                put_request(item)
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        batch_write(&self.client, &self.tables.messages, requests).await
+    }
+
+    async fn journal(&self, citizen: &NationalId) -> Result<Vec<JournalEntry>, PortError> {
+        let items = self.query_pk(&self.tables.messages, &format!("JOURNAL#{}", citizen.expose()), "").await?;
+        items.into_iter().map(|i| from_item("journal entry", i)).collect()
+    }
+
+    async fn inbox(&self, department: &DepartmentCode) -> Result<Vec<InboxItem>, PortError> {
+        let items = self.query_pk(&self.tables.messages, &format!("INBOX#{department}"), "").await?;
+        items.into_iter().map(|i| from_item("inbox item", i)).collect()
+    }
+}
+
+impl AppointmentStore for Dynamo {
+    async fn plan(&self, citizen: &NationalId, service: &ServiceKey) -> Result<Vec<Assignment>, PortError> {
+        let items = self.query_pk(&self.tables.appointments, &plan_pk(citizen, service), "A#").await?;
+        items.into_iter().map(|i| from_item("assignment", i)).collect()
+    }
+
+    async fn cancellations(&self, citizen: &NationalId, service: &ServiceKey) -> Result<Vec<Cancellation>, PortError> {
+        let items = self.query_pk(&self.tables.appointments, &plan_pk(citizen, service), "C#").await?;
+        items.into_iter().map(|i| from_item("cancellation", i)).collect()
+    }
+
+    async fn replace_plan(&self, citizen: &NationalId, service: &ServiceKey, plan: &[Assignment]) -> Result<(), PortError> {
+        let pk = plan_pk(citizen, service);
+        let old = self.query_pk(&self.tables.appointments, &pk, "A#").await?;
+        let keep: Vec<String> = plan.iter().map(|a| format!("A#{}", a.id.0)).collect();
+        let mut requests = vec![];
+        for item in old {
+            if let Some(sk) = get_s(&item, "sk").filter(|sk| !keep.iter().any(|k| k == sk)) {
+                let del = DeleteRequest::builder()
+                    .set_key(Some(key(&pk, sk)))
+                    .build()
+                    .map_err(|e| PortError::permanent("build delete", e))?;
+                requests.push(WriteRequest::builder().delete_request(del).build());
+            }
+        }
+        for a in plan {
+            requests.push(put_request(with_keys(to_item("assignment", a)?, pk.clone(), format!("A#{}", a.id.0)))?);
+        }
+        batch_write(&self.client, &self.tables.appointments, requests).await
+    }
+}
+
+impl OutboundStore for Dynamo {
+    /// One conditional UpdateItem on `OUT#<id>`; a missing item means an unknown message.
+    async fn apply_receipt(&self, answers_message_id: &str, fact: &ReceiptFact) -> Result<ReceiptApplied, PortError> {
+        let r = self
+            .client
+            .update_item()
+            .table_name(&self.tables.messages)
+            .set_key(Some(key(format!("OUT#{answers_message_id}"), "OUT")))
+            .update_expression("SET receipt = :r")
+            .condition_expression("attribute_exists(pk)")
+            .expression_attribute_values(":r", AttributeValue::M(to_item("receipt", fact)?))
+            .send()
+            .await;
+        match r {
+            Ok(_) => Ok(ReceiptApplied::Updated),
+            Err(e) if e.as_service_error().is_some_and(|se| se.is_conditional_check_failed_exception()) => {
+                Ok(ReceiptApplied::UnknownMessage)
+            }
+            Err(e) => Err(classify("apply receipt", e)),
+        }
+    }
+}
+
+impl DeadLetterLog for Dynamo {
+    /// One PutItem on `DLQ#<message id>`: the latest failure of that message.
+    async fn record(&self, error: &RecordedError) -> Result<(), PortError> {
+        let mut item = with_keys(to_item("dead letter", error)?, format!("DLQ#{}", error.message_id), "RECORD".into());
+        item.insert("expires_at".into(), expires(error.at, OPERATIONS_TTL));
+        self.client
+            .put_item()
+            .table_name(&self.tables.operations)
+            .set_item(Some(item))
+            .send()
+            .await
+            .map_err(|e| classify("record dead letter", e))?;
+        Ok(())
+    }
+}

@@ -1,0 +1,62 @@
+//! AWS adapters: DynamoDB stores and SQS queues. Clients are built once per cold start from
+//! the SDK's own configuration; the endpoint comes only from `AWS_ENDPOINT_URL` (the local moto
+//! stack), so this code runs unchanged in tests and in Lambda.
+
+pub mod dynamo;
+pub mod lambda;
+pub mod sqs;
+
+use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
+
+use crate::error::PortError;
+
+/// The AWS clients a function needs, built once from one shared SDK configuration.
+#[derive(Clone, Debug)]
+pub struct AwsClients {
+    /// DynamoDB client.
+    pub dynamodb: aws_sdk_dynamodb::Client,
+    /// SQS client.
+    pub sqs: aws_sdk_sqs::Client,
+}
+
+impl AwsClients {
+    /// Loads the SDK configuration from the environment and builds the clients.
+    pub async fn from_env() -> Self {
+        let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+        Self { dynamodb: aws_sdk_dynamodb::Client::new(&sdk), sqs: aws_sdk_sqs::Client::new(&sdk) }
+    }
+}
+
+/// Error codes that mean "try again later".
+const TRANSIENT_CODES: [&str; 10] = [
+    "ProvisionedThroughputExceededException",
+    "ThrottlingException",
+    "Throttling",
+    "RequestLimitExceeded",
+    "InternalServerError",
+    "InternalFailure",
+    "ServiceUnavailable",
+    "TransactionConflictException",
+    "TransactionInProgressException",
+    "RequestThrottled",
+];
+
+/// Classifies an SDK error once: timeouts, dispatch failures, throttling and 5xx are transient
+/// (the record fails and SQS retries it); everything else (missing table, access denied,
+/// validation) is permanent.
+pub fn classify<E, R>(what: &'static str, err: SdkError<E, R>) -> PortError
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    R: std::fmt::Debug + Send + Sync + 'static,
+    SdkError<E, R>: std::error::Error,
+{
+    let transient = match &err {
+        SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) | SdkError::ResponseError(_) => true,
+        SdkError::ServiceError(se) => {
+            let code = se.err().code().unwrap_or_default();
+            TRANSIENT_CODES.contains(&code) || code.ends_with("ThrottlingException")
+        }
+        _ => false,
+    };
+    if transient { PortError::transient(what, err) } else { PortError::permanent(what, err) }
+}

@@ -1,0 +1,315 @@
+//! inbound-message end to end: the built function binary under the runtime-API emulator, on
+//! moto provisioned from template.yaml (a fresh set of tables and queues per test).
+
+use std::collections::BTreeMap;
+
+use aws_sdk_dynamodb::Client as Ddb;
+use aws_sdk_sqs::Client as Sqs;
+use e2e::counting::CallCounter;
+use e2e::stack::sdk_config;
+use e2e::{LocalLambda, LocalStack};
+use serde_json::{Value, json};
+use shared::adapters::aws::dynamo::{Dynamo, Tables};
+use shared::adapters::aws::sqs::SqsOutbox;
+use shared::adapters::memory::SystemClock;
+use shared::app::RecordIn;
+use shared::app::inbound::InboundService;
+use shared::domain::appointment::{AssignmentStatus, CANCELLED_TEXT};
+use shared::domain::message::{Outgoing, ToHelsenorge};
+use shared::domain::receipt::{AppRecStatus, KithErrorCode, ReceiptFact};
+use shared::domain::{IdMode, ServiceKey};
+use shared::fixtures::{self, CITIZEN, consented_citizen, id, service, ts, usable_activation};
+use shared::ports::{AppointmentStore, MessageStore};
+
+struct Env {
+    stack: LocalStack,
+    store: Dynamo,
+    sqs: Sqs,
+    lambda: LocalLambda,
+}
+
+fn tables(stack: &LocalStack) -> Tables {
+    Tables {
+        messages: stack.table("MessagesTable").into(),
+        citizens: stack.table("CitizensTable").into(),
+        activations: stack.table("ActivationsTable").into(),
+        appointments: stack.table("AppointmentsTable").into(),
+        operations: stack.table("OperationsTable").into(),
+    }
+}
+
+async fn env(name: &str) -> Env {
+    let stack = LocalStack::provision(name);
+    let sdk = sdk_config().await;
+    let store = Dynamo::new(Ddb::new(&sdk), tables(&stack));
+    store.put_citizen(&consented_citizen(CITIZEN, &service())).await.unwrap();
+    store.put_activation(&usable_activation(&service())).await.unwrap();
+    let lambda = LocalLambda::start("inbound-message", &stack.function_env("InboundMessageFunction")).await;
+    Env { store, sqs: Sqs::new(&sdk), lambda, stack }
+}
+
+fn sqs_event(records: &[(&str, String)]) -> Value {
+    let records: Vec<Value> = records
+        .iter()
+        .map(|(id, body)| {
+            json!({
+                "messageId": id, "receiptHandle": "rh", "body": body,
+                "attributes": {"ApproximateReceiveCount": "1"},
+                "messageAttributes": {}, "eventSource": "aws:sqs",
+                "eventSourceARN": "arn:aws:sqs:eu-north-1:123456789012:InboundQueue", "awsRegion": "eu-north-1"
+            })
+        })
+        .collect();
+    json!({ "Records": records })
+}
+
+fn failures(response: &Value) -> Vec<String> {
+    response["batchItemFailures"]
+        .as_array()
+        .map(|a| a.iter().filter_map(|f| f["itemIdentifier"].as_str().map(String::from)).collect())
+        .unwrap_or_default()
+}
+
+/// Everything on the ToHelsenorge queue, drained.
+async fn to_helsenorge(e: &Env) -> Vec<Outgoing> {
+    let url = e.stack.queue("ToHelsenorgeQueue");
+    let mut all = vec![];
+    loop {
+        let out = e.sqs.receive_message().queue_url(url).max_number_of_messages(10).send().await.unwrap();
+        let msgs = out.messages.unwrap_or_default();
+        if msgs.is_empty() {
+            return all;
+        }
+        for m in msgs {
+            all.push(serde_json::from_str(m.body().unwrap()).unwrap());
+            e.sqs.delete_message().queue_url(url).receipt_handle(m.receipt_handle().unwrap()).send().await.unwrap();
+        }
+    }
+}
+
+fn apprecs(out: &[Outgoing]) -> Vec<shared::domain::AppRec> {
+    out.iter()
+        .filter_map(|o| match &o.message {
+            ToHelsenorge::Apprec(a) => Some(a.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+fn envelope(message_id: &str, message: Value) -> String {
+    json!({"version": 1, "messageId": message_id, "sentAt": "2026-03-01T10:00:00Z", "message": message}).to_string()
+}
+
+#[tokio::test]
+async fn r_in_1_admitted_message_is_journaled_delivered_and_answered_ok() {
+    let e = env("admit").await;
+    let body = fixtures::dialog_json("hn-e2e-1", CITIZEN, &service());
+    let resp = e.lambda.invoke(sqs_event(&[("sqs-1", body)])).await.expect("handler succeeded");
+    assert!(failures(&resp).is_empty(), "{resp}");
+    let journal = e.store.journal(&id(CITIZEN)).await.unwrap();
+    assert_eq!(journal.len(), 1);
+    assert_eq!(journal[0].grading, "AJ");
+    assert_eq!(e.store.inbox(&service().department).await.unwrap().len(), 1);
+    let recs = apprecs(&to_helsenorge(&e).await);
+    assert_eq!(recs, vec![shared::domain::AppRec::ok("hn-e2e-1")]);
+    e.lambda.stop().await;
+}
+
+#[tokio::test]
+async fn r_in_2_each_rejection_reason_is_answered_with_its_code_and_nothing_is_delivered() {
+    let e = env("reject").await;
+    // A second citizen without consent, a service not received, a service not activated.
+    let mut no_consent = consented_citizen(fixtures::CITIZEN_2032, &service());
+    no_consent.apply_sync(Default::default(), ts("2026-02-01T02:00:00Z"));
+    e.store.put_citizen(&no_consent).await.unwrap();
+    let not_received = ServiceKey::parse("116", "HS").unwrap();
+    let not_synced = ServiceKey::parse("117", "HS").unwrap();
+    let mut c = consented_citizen(CITIZEN, &service());
+    c.record_card.insert(not_synced.clone());
+    e.store.put_citizen(&c).await.unwrap();
+    e.store.put_activation(&shared::domain::Activation { synced_at: None, ..usable_activation(&not_synced) }).await.unwrap();
+    let not_activated = ServiceKey::parse("1151", "HS").unwrap();
+    let mut c2 = c.clone();
+    c2.record_card.insert(not_activated.clone());
+    e.store.put_citizen(&c2).await.unwrap();
+
+    let cases = [
+        ("hn-unknown", fixtures::dialog_json("hn-unknown", fixtures::REPRESENTATIVE, &service()), KithErrorCode::E35),
+        ("hn-noconsent", fixtures::dialog_json("hn-noconsent", fixtures::CITIZEN_2032, &service()), KithErrorCode::E35),
+        ("hn-notrecv", fixtures::dialog_json("hn-notrecv", CITIZEN, &not_received), KithErrorCode::E35),
+        ("hn-notact", fixtures::dialog_json("hn-notact", CITIZEN, &not_activated), KithErrorCode::E21),
+        ("hn-notsync", fixtures::dialog_json("hn-notsync", CITIZEN, &not_synced), KithErrorCode::E21),
+        ("hn-badid", fixtures::dialog_json("hn-badid", "12345678901", &service()), KithErrorCode::E10),
+    ];
+    let records: Vec<(&str, String)> = cases.iter().map(|(id, b, _)| (*id, b.clone())).collect();
+    let resp = e.lambda.invoke(sqs_event(&records)).await.expect("handler succeeded");
+    assert!(failures(&resp).is_empty(), "{resp}");
+    let recs: BTreeMap<String, _> =
+        apprecs(&to_helsenorge(&e).await).into_iter().map(|a| (a.answers_message_id.clone(), a)).collect();
+    assert_eq!(recs.len(), cases.len(), "one receipt each");
+    for (mid, _, code) in &cases {
+        let rec = &recs[*mid];
+        assert_eq!(rec.status, AppRecStatus::Rejected, "{mid}");
+        assert_eq!(rec.errors[0].code, *code, "{mid}");
+    }
+    assert!(e.store.journal(&id(CITIZEN)).await.unwrap().is_empty(), "nothing journaled");
+    for dept in ["115", "116", "117", "1151"] {
+        assert!(e.store.inbox(&dept.parse().unwrap()).await.unwrap().is_empty(), "nothing in inbox {dept}");
+    }
+    e.lambda.stop().await;
+}
+
+#[tokio::test]
+async fn r_in_3_same_message_delivered_5_times_concurrently_yields_one_of_everything() {
+    let e = env("dup").await;
+    let second = LocalLambda::start("inbound-message", &e.stack.function_env("InboundMessageFunction")).await;
+    let body = fixtures::dialog_json("hn-dup", CITIZEN, &service());
+    // Three copies in one batch (processed concurrently) and two in a batch on a second instance.
+    let b1 = sqs_event(&[("s1", body.clone()), ("s2", body.clone()), ("s3", body.clone())]);
+    let b2 = sqs_event(&[("s4", body.clone()), ("s5", body.clone())]);
+    let (r1, r2) = tokio::join!(e.lambda.invoke(b1), second.invoke(b2));
+    let failed: Vec<String> = failures(&r1.unwrap()).into_iter().chain(failures(&r2.unwrap())).collect();
+    assert!(failed.len() <= 4, "at least one delivery succeeded");
+    assert_eq!(e.store.journal(&id(CITIZEN)).await.unwrap().len(), 1, "one journal entry");
+    assert_eq!(e.store.inbox(&service().department).await.unwrap().len(), 1, "one inbox item");
+    // The copies that were told to retry come back later (as SQS would) and are absorbed.
+    let retry: Vec<(&str, String)> = failed.iter().map(|id| (id.as_str(), body.clone())).collect();
+    if !retry.is_empty() {
+        let resp = e.lambda.invoke(sqs_event(&retry)).await.unwrap();
+        assert!(failures(&resp).len() <= retry.len());
+    }
+    assert_eq!(apprecs(&to_helsenorge(&e).await).len(), 1, "one receipt");
+    assert_eq!(e.store.journal(&id(CITIZEN)).await.unwrap().len(), 1);
+    second.stop().await;
+    e.lambda.stop().await;
+}
+
+#[tokio::test]
+async fn batch_with_one_poison_record_reports_only_that_record_and_records_it() {
+    let e = env("poison").await;
+    let good = fixtures::dialog_json("hn-good", CITIZEN, &service());
+    let resp = e
+        .lambda
+        .invoke(sqs_event(&[("ok-1", good), ("poison-1", "{\"not\": an envelope".into())]))
+        .await
+        .expect("handler succeeded");
+    assert_eq!(failures(&resp), vec!["poison-1".to_string()]);
+    let dl = e.store.dead_letter("poison-1").await.unwrap().expect("recorded for the republisher");
+    assert_eq!(dl.source_queue, e.stack.env["InboundMessageFunction"]["INBOUND_QUEUE_NAME"]);
+    assert_eq!(e.store.journal(&id(CITIZEN)).await.unwrap().len(), 1, "the good one is delivered");
+    e.lambda.stop().await;
+}
+
+#[tokio::test]
+async fn r_apt_2_to_5_cancellations_on_the_appointment_table_including_redating() {
+    let e = env("cancel").await;
+    let plan = vec![
+        fixtures::dated("a1", &service(), ts("2026-03-02T08:30:00Z")),
+        fixtures::dated("a2", &service(), ts("2026-03-03T08:30:00Z")),
+        fixtures::dated("a3", &service(), ts("2026-03-10T08:30:00Z")),
+        fixtures::regular("r1", &service()),
+    ];
+    e.store.replace_plan(&id(CITIZEN), &service(), &plan).await.unwrap();
+    let msg = |kind: &str, extra: Value| {
+        let mut m = json!({"kind": kind, "citizen": CITIZEN, "sender": {"role": "citizen"}, "service": service()});
+        m.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+        m
+    };
+    let events = [
+        ("c1", envelope("hn-c1", msg("cancel-appointment", json!({"assignment": "a1"})))),
+        ("c2", envelope("hn-c2", msg("cancel-appointment", json!({"assignment": "r1"})))),
+        ("c3", envelope("hn-c3", msg("cancel-period", json!({"from": "2026-03-03", "to": "2026-03-04"})))),
+    ];
+    let records: Vec<(&str, String)> = events.iter().map(|(i, b)| (*i, b.clone())).collect();
+    let resp = e.lambda.invoke(sqs_event(&records)).await.unwrap();
+    assert!(failures(&resp).is_empty(), "{resp}");
+
+    let now: BTreeMap<String, _> =
+        e.store.plan(&id(CITIZEN), &service()).await.unwrap().into_iter().map(|a| (a.id.0.clone(), a)).collect();
+    assert_eq!(now["a1"].status, AssignmentStatus::Lapsed { text: CANCELLED_TEXT.into(), cancellation: "hn-c1".into() });
+    assert!(matches!(now["a2"].status, AssignmentStatus::Lapsed { .. }), "period lapses a2");
+    assert_eq!(now["a3"].status, AssignmentStatus::Assigned);
+    assert_eq!(now["r1"].status, AssignmentStatus::Assigned, "regular is never cancelled alone");
+    let out = to_helsenorge(&e).await;
+    assert!(
+        out.iter().any(|o| matches!(&o.message, ToHelsenorge::DialogMessage { in_reply_to: Some(r), .. } if r == "hn-c2")),
+        "return message for the refused regular cancellation"
+    );
+
+    // R-APT-5: the EPJ re-dates the plan; the kept cancellations come back.
+    let fresh = vec![
+        fixtures::dated("a1", &service(), ts("2026-03-02T08:30:00Z")),
+        fixtures::dated("a2", &service(), ts("2026-03-03T08:30:00Z")),
+        fixtures::dated("a3", &service(), ts("2026-03-10T08:30:00Z")),
+    ];
+    let flags = shared::app::appointments::redate(&e.store, &id(CITIZEN), &service(), fresh).await.unwrap();
+    assert!(flags.is_empty());
+    let after: BTreeMap<String, _> =
+        e.store.plan(&id(CITIZEN), &service()).await.unwrap().into_iter().map(|a| (a.id.0.clone(), a)).collect();
+    assert!(matches!(after["a1"].status, AssignmentStatus::Lapsed { .. }));
+    assert!(matches!(after["a2"].status, AssignmentStatus::Lapsed { .. }));
+    assert_eq!(after["a3"].status, AssignmentStatus::Assigned);
+    assert!(!after.contains_key("r1"), "removed from the plan by the re-dating");
+    e.lambda.stop().await;
+}
+
+#[tokio::test]
+async fn r_out_3_apprec_in_updates_the_outbound_status_and_unknown_is_recorded() {
+    let e = env("apprec").await;
+    e.store.put_outbound("out-1", ts("2026-03-01T09:00:00Z")).await.unwrap();
+    let rejected = envelope(
+        "hn-r1",
+        json!({"kind": "apprec", "answersMessageId": "out-1", "status": "rejected",
+               "errors": [{"code": "E35", "reason": "Pasient ukjent"}]}),
+    );
+    let unknown = envelope("hn-r2", json!({"kind": "apprec", "answersMessageId": "out-404", "status": "ok"}));
+    let resp = e.lambda.invoke(sqs_event(&[("r1", rejected), ("r2", unknown)])).await.unwrap();
+    assert!(failures(&resp).is_empty(), "{resp}");
+    match e.store.outbound_receipt("out-1").await.unwrap() {
+        Some(ReceiptFact::Rejected { reason, .. }) => assert_eq!(reason, "E35: Pasient ukjent"),
+        other => panic!("expected rejected, got {other:?}"),
+    }
+    assert!(e.store.dead_letter("hn-r2").await.unwrap().is_some(), "unknown AppRec recorded");
+    assert!(to_helsenorge(&e).await.is_empty(), "no receipt for a receipt");
+    e.lambda.stop().await;
+}
+
+/// Counts the AWS calls of one batch of 10 admitted messages, in process with counting clients.
+#[tokio::test]
+async fn calls_per_admitted_message_are_one_read_one_transaction_and_batched_sends() {
+    let stack = LocalStack::provision("calls");
+    let sdk = sdk_config().await;
+    let counter = CallCounter::default();
+    let (ddb, sqs) = counter.clients(&sdk);
+    let store = Dynamo::new(ddb, tables(&stack));
+    store.put_citizen(&consented_citizen(CITIZEN, &service())).await.unwrap();
+    store.put_activation(&usable_activation(&service())).await.unwrap();
+    let svc = InboundService {
+        gate: store.clone(),
+        messages: store.clone(),
+        appointments: store.clone(),
+        outbound: store.clone(),
+        outbox: SqsOutbox::new(sqs, stack.queue("ToHelsenorgeQueue")),
+        dead_letters: store.clone(),
+        clock: SystemClock,
+        id_mode: IdMode::Production,
+        source_queue: "InboundQueue".into(),
+    };
+    let records: Vec<RecordIn> = (0..10)
+        .map(|i| RecordIn {
+            sqs_message_id: format!("s{i}"),
+            body: fixtures::dialog_json(&format!("hn-count-{i}"), CITIZEN, &service()),
+            receive_count: 1,
+        })
+        .collect();
+    counter.reset();
+    let failed = svc.handle_batch(&records, 4).await;
+    assert!(failed.is_empty());
+    let c = counter.counts();
+    println!("AWS calls for a batch of 10 admitted messages: {c:?}");
+    assert_eq!(counter.get("dynamodb.BatchGetItem"), 10, "one read round trip per message");
+    assert_eq!(counter.get("dynamodb.TransactWriteItems"), 10, "one transaction per message");
+    assert_eq!(counter.get("sqs.SendMessageBatch"), 1, "receipts sent in one batch");
+    assert_eq!(counter.get("dynamodb.BatchWriteItem"), 1, "sent-markers in one batch");
+    assert_eq!(c.values().sum::<u32>(), 22, "nothing else: {c:?}");
+}
