@@ -313,3 +313,41 @@ async fn calls_per_admitted_message_are_one_read_one_transaction_and_batched_sen
     assert_eq!(counter.get("dynamodb.BatchWriteItem"), 1, "sent-markers in one batch");
     assert_eq!(c.values().sum::<u32>(), 22, "nothing else: {c:?}");
 }
+
+/// Every sample event in events/inbound-message runs through the function on the sample EPJ
+/// data: valid ones are answered OK, invalid ones with a coded rejection, the poison record
+/// is the only failure.
+#[tokio::test]
+async fn sample_events_give_their_documented_outcomes() {
+    let e = env("events").await;
+    let root = e2e::stack::root();
+    let data: shared::app::epj::EpjData =
+        serde_json::from_str(&std::fs::read_to_string(root.join("events/epj/sample-data.json")).unwrap()).unwrap();
+    e.store.load_epj(&data).await.unwrap();
+    let mut files: Vec<_> = std::fs::read_dir(root.join("events/inbound-message")).unwrap().map(|f| f.unwrap().path()).collect();
+    files.sort();
+    assert!(files.len() >= 10);
+    for path in files {
+        let name = path.file_stem().unwrap().to_string_lossy().to_string();
+        let event: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        let resp = e.lambda.invoke(event.clone()).await.unwrap_or_else(|err| panic!("{name}: {err}"));
+        let failed = failures(&resp);
+        let out = to_helsenorge(&e).await;
+        let recs = apprecs(&out);
+        if name == "invalid-poison-batch" {
+            assert_eq!(failed, vec!["sqs-poison-1".to_string()], "{name}");
+            assert_eq!(recs.len(), 1, "{name}: the good record is answered");
+        } else if name == "apprec" {
+            assert!(failed.is_empty() && recs.is_empty(), "{name}");
+        } else if name.starts_with("invalid-") {
+            assert!(failed.is_empty(), "{name}");
+            assert_eq!(recs.len(), 1, "{name}");
+            assert_eq!(recs[0].status, AppRecStatus::Rejected, "{name}");
+        } else {
+            assert!(failed.is_empty(), "{name}: {resp}");
+            assert_eq!(recs.len(), 1, "{name}");
+            assert_eq!(recs[0].status, AppRecStatus::Ok, "{name}: {:?}", recs[0]);
+        }
+    }
+    e.lambda.stop().await;
+}

@@ -26,23 +26,50 @@ cargo lambda watch --quiet --ignore-changes --invoke-address 127.0.0.1 --invoke-
   --env-file .local/functions.env > .local/watch.log 2>&1 &
 WATCH=$!
 trap 'kill $WATCH 2>/dev/null || true' EXIT
-for _ in $(seq 1 100); do
-  (exec 3<>/dev/tcp/127.0.0.1/"$INVOKE_PORT") 2>/dev/null && break
+up=""
+for _ in $(seq 1 150); do
+  if (exec 3<>/dev/tcp/127.0.0.1/"$INVOKE_PORT") 2>/dev/null; then up=1; break; fi
+  kill -0 "$WATCH" 2>/dev/null || break
   sleep 0.2
 done
+if [ -z "$up" ]; then
+  echo "cargo lambda watch did not start:"; cat .local/watch.log; exit 1
+fi
 
-invoke() { # invoke FUNCTION EVENT_FILE
+invoke() { # invoke FUNCTION EVENT_FILE: prints the function's answer (a handler error too)
   echo "-- cargo lambda invoke $1 --data-file $2"
-  cargo lambda invoke "$1" --invoke-address 127.0.0.1 --invoke-port "$INVOKE_PORT" --data-file "$2" \
-    --output-format json 2>&1 || true
-  echo
+  if ! cargo lambda invoke "$1" --invoke-address 127.0.0.1 --invoke-port "$INVOKE_PORT" --data-file "$2" \
+    --output-format json > .local/invoke.out 2>&1; then
+    grep -q "runtime emulator" .local/invoke.out && { cat .local/invoke.out; exit 1; }
+  fi
+  cat .local/invoke.out; echo
 }
 
-# Each function's part of the flow is added here as its issue lands.
-for f in events/demo/*.sh; do
-  [ -e "$f" ] || continue
-  # shellcheck source=/dev/null
-  . "$f"
+admin() { set -a; . .local/functions.env; set +a; ./target/debug/helsedialog-admin "$@"; }
+
+step "EPJ data: record cards, activations (synced), a work plan (events/epj/sample-data.json)"
+admin load events/epj/sample-data.json
+
+step "inbound-message: citizen messages, cancellations and an AppRec from Helsenorge"
+for e in dialog-message representative-message cancel-appointment cancel-regular-appointment cancel-period apprec; do
+  invoke inbound-message "events/inbound-message/$e.json"
 done
+
+step "inbound-message: messages that must be rejected with a coded AppRec (or reported failed)"
+for e in invalid-no-consent invalid-not-activated invalid-national-id invalid-unknown-field invalid-reversed-period invalid-poison-batch; do
+  invoke inbound-message "events/inbound-message/$e.json"
+done
+
+step "redelivery of the first message: nothing new (R-IN-3)"
+invoke inbound-message events/inbound-message/dialog-message.json
+
+step "administrative journal of citizen 3010******0 (graded AJ)"
+admin journal 30108299920
+step "department inbox 115"
+admin inbox 115
+step "work plan after the cancellations"
+admin plan 30108299920 115 HS
+step "sent toward Helsenorge (AppRecs and return messages)"
+admin outbox
 
 step "done: the stack keeps running on 127.0.0.1:$PORT (make stack-down stops it)"

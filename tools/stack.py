@@ -357,7 +357,7 @@ def main(argv=None):
     p.add_argument("function", nargs="?", help="for env: logical id or binary name; 'all' for every function")
     p.add_argument("--port", type=int, default=DEFAULT_PORT)
     p.add_argument("--prefix", default=os.environ.get("HELSEDIALOG_PREFIX", DEFAULT_PREFIX))
-    p.add_argument("--format", choices=["json", "dotenv"], default="json")
+    p.add_argument("--format", choices=["json", "dotenv", "sam"], default="json")
     p.add_argument("--quiet", action="store_true")
     a = p.parse_args(argv)
 
@@ -388,11 +388,15 @@ def main(argv=None):
                     env[k] = v
         else:
             env = stack.function_env(a.function)
-        if a.format == "json":
+        if a.format == "sam":
+            # sam local invoke --env-vars: {"LogicalId": {"VAR": "value"}}
+            names = list(stack.all_function_env()) if not a.function or a.function == "all" else [a.function]
+            print(json.dumps({n: stack.function_env(n) for n in names}, indent=2))
+        elif a.format == "json":
             print(json.dumps(env, indent=2))
         else:
             for k, v in env.items():
-                print(f"{k}={v}")
+                print(f'{k}="{v}"')
         return 0
 
 

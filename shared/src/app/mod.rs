@@ -1,6 +1,7 @@
 //! Use cases: one per function, generic over the ports, no AWS types.
 
 pub mod appointments;
+pub mod epj;
 pub mod inbound;
 
 /// One SQS record as a use case sees it (no AWS types).

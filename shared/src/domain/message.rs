@@ -177,26 +177,36 @@ pub fn parse_envelope(body: &str) -> Result<InboundEnvelope, EnvelopeError> {
     Ok(env)
 }
 
-/// serde's error text, without any quoted input (it can quote values, which could be personal).
+/// serde's error text without quoted values: serde_json quotes values in double quotes (they
+/// could be personal) and field names in backticks (kept, shortened: support needs them).
 fn describe_json_error(e: &serde_json::Error) -> String {
     let text = e.to_string();
     let mut out = String::new();
-    let mut in_quote = false;
+    let mut quote: Option<char> = None;
+    let mut kept = 0;
     for ch in text.chars() {
-        match ch {
-            '"' | '`' => {
-                in_quote = !in_quote;
+        match (quote, ch) {
+            (None, '"' | '`') => {
+                quote = Some(ch);
+                kept = 0;
                 out.push(ch);
-                if in_quote {
+                if ch == '"' {
                     out.push('…');
                 }
             }
-            _ if in_quote => {}
-            _ => out.push(ch),
+            (Some(q), c) if c == q => {
+                quote = None;
+                out.push(c);
+            }
+            (Some('`'), c) if kept < 40 && !c.is_ascii_digit() => {
+                kept += 1;
+                out.push(c);
+            }
+            (Some(_), _) => {}
+            (None, c) => out.push(c),
         }
     }
-    // Field names are useful to support and carry no personal data; values are cut above.
-    out.chars().take(160).collect()
+    out.chars().take(200).collect()
 }
 
 /// Checks the text of a message: 1..=200 characters of subject, 1..=20,000 of body, and no
@@ -298,6 +308,18 @@ pub struct JournalEntry {
     pub grading: String,
     /// When.
     pub at: Timestamp,
+}
+
+impl JournalEntry {
+    /// Who wrote it, for display (a representative's id masked).
+    pub fn author_label(&self) -> String {
+        match &self.author {
+            Author::Citizen => "citizen".into(),
+            Author::Representative { representative } => format!("representative {representative}"),
+            Author::Staff { staff_id } => format!("staff {staff_id}"),
+            Author::System => "system".into(),
+        }
+    }
 }
 
 /// An item in a department's inbox, graded `AJ` (R-IN-1). Follow-up is not tied to one person.
@@ -402,6 +424,10 @@ mod tests {
         assert!(matches!(parse_envelope("{"), Err(EnvelopeError::Malformed(_))));
         let no_id_leak = parse_envelope(r#"{"version":1,"messageId":"x","sentAt":"30108299920"}"#).unwrap_err();
         assert!(!no_id_leak.to_string().contains("30108299920"), "{no_id_leak}");
+        let field = parse_envelope(&DIALOG.replace("\"subject\"", "\"priority\":1,\"subject\"")).unwrap_err();
+        assert!(field.to_string().contains("`priority`"), "field names are kept: {field}");
+        let key_id = parse_envelope(&DIALOG.replace("\"subject\"", "\"30108299920\":1,\"subject\"")).unwrap_err();
+        assert!(!key_id.to_string().contains("30108299920"), "digits in keys are cut: {key_id}");
     }
 
     #[test]

@@ -160,6 +160,24 @@ impl Dynamo {
         batch_write(&self.client, &self.tables.citizens, requests).await
     }
 
+    /// Loads EPJ data: citizens with record cards, activations, plans (re-dated so kept
+    /// cancellations survive, R-APT-5) and outbound messages.
+    pub async fn load_epj(&self, data: &crate::app::epj::EpjData) -> Result<(), PortError> {
+        for c in &data.citizens {
+            self.put_citizen(&c.record()).await?;
+        }
+        for a in &data.activations {
+            self.put_activation(a).await?;
+        }
+        for p in &data.plans {
+            crate::app::appointments::redate(self, &p.citizen, &p.service, p.assignments.clone()).await?;
+        }
+        for o in &data.outbound {
+            self.put_outbound(&o.message_id, o.sent_at).await?;
+        }
+        Ok(())
+    }
+
     /// Stores an activation.
     pub async fn put_activation(&self, a: &Activation) -> Result<(), PortError> {
         let mut item = to_item("activation", a)?;
