@@ -89,6 +89,18 @@ impl Outcome {
             _ => None,
         }
     }
+
+    /// A short label for logs and metrics.
+    pub fn label(&self) -> &'static str {
+        match self {
+            Self::Delivered(_) => "delivered",
+            Self::Rejected(..) => "rejected",
+            Self::Duplicate => "duplicate",
+            Self::Resend(_) => "resend",
+            Self::ReceiptApplied => "receipt-applied",
+            Self::ReceiptForUnknownMessage => "receipt-unknown-message",
+        }
+    }
 }
 
 /// The inbound use case, generic over its ports.
@@ -406,43 +418,7 @@ where
             })
             .await
     }
-}
 
-enum RecordedOutcome {
-    New(Pending),
-    Other(Outcome),
-}
-
-fn period_reason(e: PeriodError) -> &'static str {
-    match e {
-        PeriodError::Reversed => "Perioden slutter før den starter.",
-        PeriodError::Empty => "Perioden er tom.",
-        PeriodError::OutOfRange => "Periodens datoer er utenfor gyldig område.",
-    }
-}
-
-/// An error with its sources, for the dead-letter record (scrubbed by the caller).
-pub fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut text = e.to_string();
-    let mut src = e.source();
-    while let Some(s) = src {
-        text.push_str(": ");
-        text.push_str(&s.to_string());
-        src = s.source();
-    }
-    text
-}
-
-impl<G, M, A, O, H, D, C> InboundService<G, M, A, O, H, D, C>
-where
-    G: GateReader,
-    M: MessageStore,
-    A: AppointmentStore,
-    O: OutboundStore,
-    H: HelsenorgeOutbox,
-    D: DeadLetterLog,
-    C: Clock,
-{
     /// Processes a batch with bounded concurrency, one span per record carrying its message id
     /// (never a national id or a body), sends all answers in batched calls, and returns the SQS
     /// message ids of the records that failed (for `ReportBatchItemFailures`).
@@ -507,16 +483,27 @@ where
     }
 }
 
-impl Outcome {
-    /// A short label for logs and metrics.
-    pub fn label(&self) -> &'static str {
-        match self {
-            Self::Delivered(_) => "delivered",
-            Self::Rejected(..) => "rejected",
-            Self::Duplicate => "duplicate",
-            Self::Resend(_) => "resend",
-            Self::ReceiptApplied => "receipt-applied",
-            Self::ReceiptForUnknownMessage => "receipt-unknown-message",
-        }
+enum RecordedOutcome {
+    New(Pending),
+    Other(Outcome),
+}
+
+fn period_reason(e: PeriodError) -> &'static str {
+    match e {
+        PeriodError::Reversed => "Perioden slutter før den starter.",
+        PeriodError::Empty => "Perioden er tom.",
+        PeriodError::OutOfRange => "Periodens datoer er utenfor gyldig område.",
     }
+}
+
+/// An error with its sources, for the dead-letter record (scrubbed by the caller).
+pub fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut src = e.source();
+    while let Some(s) = src {
+        text.push_str(": ");
+        text.push_str(&s.to_string());
+        src = s.source();
+    }
+    text
 }
