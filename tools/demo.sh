@@ -63,6 +63,22 @@ done
 step "redelivery of the first message: nothing new (R-IN-3)"
 invoke inbound-message events/inbound-message/dialog-message.json
 
+step "outbound-reply: staff replies from the dialog window"
+for e in reply reply-with-attachment; do
+  invoke outbound-reply "events/outbound-reply/$e.json"
+done
+step "replies of citizen 3010******0: status Sent"
+admin replies 30108299920
+step "Helsenorge's AppRec for epj-reply-1001 comes back through inbound-message"
+invoke inbound-message events/inbound-message/apprec-for-reply.json
+admin replies 30108299920
+step "outbound-reply: refused replies (results for the EPJ, never sent)"
+for e in invalid-from-inbox invalid-without-digihelse-les invalid-attachments-too-large invalid-no-consent; do
+  invoke outbound-reply "events/outbound-reply/$e.json"
+done
+step "results for the EPJ"
+admin epj-results
+
 step "administrative journal of citizen 3010******0 (graded AJ)"
 admin journal 30108299920
 step "department inbox 115"

@@ -89,3 +89,52 @@ impl InboundConfig {
         })
     }
 }
+
+/// outbound-reply's configuration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutboundConfig {
+    /// Tables it reads and writes.
+    pub tables: Tables,
+    /// `TO_HELSENORGE_QUEUE_URL`: where replies go.
+    pub to_helsenorge_queue_url: String,
+    /// `EPJ_RESULTS_QUEUE_URL`: where results (sent / refused) go.
+    pub epj_results_queue_url: String,
+    /// `OUTBOUND_QUEUE_NAME`: the source queue, for dead-letter records.
+    pub source_queue: String,
+    /// `NATIONAL_ID_MODE`: production (default) or test.
+    pub id_mode: crate::domain::IdMode,
+    /// `BATCH_CONCURRENCY`: records processed at once (default 8).
+    pub concurrency: usize,
+    /// `RECEIPT_DEADLINE_MINUTES`: a reply without AppRec after this long is Missing (R-OUT-3).
+    pub receipt_deadline: jiff::SignedDuration,
+}
+
+impl OutboundConfig {
+    /// Reads the configuration; a missing variable is a clear error at start-up.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Ok(Self {
+            tables: Tables {
+                messages: required("MESSAGES_TABLE")?,
+                citizens: required("CITIZENS_TABLE")?,
+                activations: required("ACTIVATIONS_TABLE")?,
+                appointments: String::new(),
+                operations: required("OPERATIONS_TABLE")?,
+            },
+            to_helsenorge_queue_url: required("TO_HELSENORGE_QUEUE_URL")?,
+            epj_results_queue_url: required("EPJ_RESULTS_QUEUE_URL")?,
+            source_queue: required("OUTBOUND_QUEUE_NAME")?,
+            id_mode: parsed_or("NATIONAL_ID_MODE", crate::domain::IdMode::Production)?,
+            concurrency: parsed_or("BATCH_CONCURRENCY", 8usize)?,
+            receipt_deadline: receipt_deadline()?,
+        })
+    }
+}
+
+/// `RECEIPT_DEADLINE_MINUTES` (default 60), as a duration.
+pub fn receipt_deadline() -> Result<jiff::SignedDuration, ConfigError> {
+    let minutes: i64 = parsed_or("RECEIPT_DEADLINE_MINUTES", 60)?;
+    if minutes <= 0 {
+        return Err(ConfigError::Invalid { name: "RECEIPT_DEADLINE_MINUTES", reason: "must be at least 1" });
+    }
+    Ok(jiff::SignedDuration::from_mins(minutes))
+}

@@ -9,6 +9,7 @@ use crate::domain::appointment::{Assignment, Cancellation};
 use crate::domain::dead_letter::{Alert, RecordedError};
 use crate::domain::message::{InboxItem, JournalEntry, Outgoing};
 use crate::domain::receipt::ReceiptFact;
+use crate::domain::reply::OutboundMessage;
 use crate::domain::{Activation, CitizenRecord, NationalId, ServiceKey};
 use crate::error::PortError;
 
@@ -75,6 +76,8 @@ pub struct Delivery {
     pub assignments: Vec<(NationalId, Assignment)>,
     /// A cancellation to keep (R-APT-5).
     pub cancellation: Option<(NationalId, Cancellation)>,
+    /// An outbound reply to record with status Sent (R-OUT-3).
+    pub outbound: Option<OutboundMessage>,
     /// When.
     pub at: Timestamp,
 }
@@ -134,6 +137,12 @@ pub enum ReceiptApplied {
 
 /// Receipt status of outbound replies (R-OUT-3).
 pub trait OutboundStore: Send + Sync {
+    /// One outbound reply.
+    fn reply(&self, message_id: &str) -> impl Future<Output = Result<Option<OutboundMessage>, PortError>> + Send;
+
+    /// A citizen's outbound replies, newest first.
+    fn replies_of(&self, citizen: &NationalId) -> impl Future<Output = Result<Vec<OutboundMessage>, PortError>> + Send;
+
     /// Applies an arriving AppRec to the outbound message it answers.
     fn apply_receipt(
         &self,
@@ -142,7 +151,7 @@ pub trait OutboundStore: Send + Sync {
     ) -> impl Future<Output = Result<ReceiptApplied, PortError>> + Send;
 }
 
-/// Sends messages toward Helsenorge (the ToHelsenorge queue read by the bridge).
+/// Sends messages toward Helsenorge (ToHelsenorge queue) and back to the EPJ (EpjResults queue).
 pub trait HelsenorgeOutbox: Send + Sync {
     /// Sends all, in as few calls as the transport allows; returns the ids of those that could
     /// not be sent (the caller retries them).

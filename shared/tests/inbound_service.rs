@@ -2,10 +2,12 @@
 
 use jiff::SignedDuration;
 use serde_json::json;
-use shared::adapters::memory::{ManualClock, MemoryDb, OutboundRecord};
+use shared::adapters::memory::{ManualClock, MemoryDb};
+use shared::app::pipeline::{Answered, Pipeline};
+use shared::domain::reply::OutboundMessage;
 use shared::app::inbound::{InboundError, InboundService, Outcome, SEND_LEASE};
 use shared::domain::appointment::{AssignmentStatus, CANCELLED_TEXT, REGULAR_REFUSED_TEXT};
-use shared::domain::message::{Author, EntryKind, ToHelsenorge};
+use shared::domain::message::{Author, EntryKind, OutMessage};
 use shared::domain::receipt::{AppRecStatus, KithErrorCode, ReceiptFact};
 use shared::domain::{IdMode, ServiceKey};
 use shared::error::Retryable;
@@ -24,14 +26,16 @@ fn setup() -> (Service, MemoryDb, ManualClock) {
     }
     let svc = InboundService {
         gate: db.clone(),
-        messages: db.clone(),
         appointments: db.clone(),
         outbound: db.clone(),
-        outbox: db.clone(),
-        dead_letters: db.clone(),
-        clock: clock.clone(),
+        pipeline: Pipeline {
+            messages: db.clone(),
+            outbox: db.clone(),
+            dead_letters: db.clone(),
+            clock: clock.clone(),
+            source_queue: "InboundQueue".into(),
+        },
         id_mode: IdMode::Production,
-        source_queue: "InboundQueue".into(),
     };
     (svc, db, clock)
 }
@@ -40,7 +44,7 @@ fn setup() -> (Service, MemoryDb, ManualClock) {
 async fn run(svc: &Service, body: &str) -> Result<Outcome, InboundError> {
     let outcome = svc.process(body).await?;
     if let Some(p) = outcome.pending() {
-        let unsent = svc.send_pending(&[p]).await?;
+        let unsent = svc.pipeline.send_pending(&[p]).await?;
         assert!(unsent.is_empty());
     }
     Ok(outcome)
@@ -51,7 +55,7 @@ fn apprecs(db: &MemoryDb) -> Vec<shared::domain::AppRec> {
         .sent
         .iter()
         .filter_map(|o| match &o.message {
-            ToHelsenorge::Apprec(a) => Some(a.clone()),
+            OutMessage::Apprec(a) => Some(a.clone()),
             _ => None,
         })
         .collect()
@@ -203,7 +207,7 @@ async fn unreadable_message_with_an_id_is_answered_e10_and_without_an_id_is_a_de
     assert!(matches!(run(&svc, &wrong_version).await.unwrap(), Outcome::Rejected(_, KithErrorCode::E10)));
     let err = svc.process("{not json").await.unwrap_err();
     assert!(!err.is_retryable());
-    svc.record_failure("sqs-1", None, 1, &err).await.unwrap();
+    svc.pipeline.record_failure("sqs-1", None, 1, &err).await.unwrap();
     assert_eq!(db.state().dead_letters["sqs-1"].source_queue, "InboundQueue");
     assert!(db.state().journal.is_empty());
 }
@@ -254,7 +258,7 @@ async fn r_apt_3_cancelling_a_regular_assignment_is_refused_with_a_return_messag
         .sent
         .iter()
         .filter_map(|o| match &o.message {
-            ToHelsenorge::DialogMessage { body, citizen, .. } => Some((body.clone(), citizen.clone())),
+            OutMessage::DialogMessage { body, citizen, .. } => Some((body.clone(), citizen.clone())),
             _ => None,
         })
         .collect();
@@ -315,7 +319,14 @@ async fn r_out_3_apprec_in_updates_the_outbound_status_and_unknown_is_recorded()
     let (svc, db, _) = setup();
     db.state().outbound.insert(
         "out-1".into(),
-        OutboundRecord { sent_at: ts("2026-03-01T09:00:00Z"), receipt: ReceiptFact::Awaiting },
+        OutboundMessage {
+            message_id: "out-1".into(),
+            citizen: id(CITIZEN),
+            service: service(),
+            staff_id: "s1".into(),
+            sent_at: ts("2026-03-01T09:00:00Z"),
+            receipt: ReceiptFact::Awaiting,
+        },
     );
     let ok = envelope("hn-r1", json!({"kind": "apprec", "answersMessageId": "out-1", "status": "ok"}));
     assert_eq!(run(&svc, &ok).await.unwrap(), Outcome::ReceiptApplied);

@@ -28,6 +28,7 @@ struct Shared {
 
 /// One function process behind its own runtime API.
 pub struct LocalLambda {
+    logs: Arc<std::sync::Mutex<String>>,
     events: mpsc::Sender<(String, Value)>,
     shared: Arc<Shared>,
     child: Child,
@@ -74,9 +75,29 @@ impl LocalLambda {
             .env("AWS_LAMBDA_LOG_STREAM_NAME", "local")
             .env("AWS_LAMBDA_LOG_GROUP_NAME", format!("/aws/lambda/{name}"))
             .env("AWS_LAMBDA_LOG_FORMAT", "JSON")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
             .kill_on_drop(true);
-        let child = cmd.spawn().expect("spawn function binary");
-        Self { events: tx, shared, child, ids: AtomicU64::new(1), addr }
+        let mut child = cmd.spawn().expect("spawn function binary");
+        let logs = Arc::new(std::sync::Mutex::new(String::new()));
+        for out in [child.stdout.take().map(|o| Box::new(o) as Box<dyn tokio::io::AsyncRead + Unpin + Send>),
+                    child.stderr.take().map(|e| Box::new(e) as Box<dyn tokio::io::AsyncRead + Unpin + Send>)]
+            .into_iter()
+            .flatten()
+        {
+            let logs = logs.clone();
+            tokio::spawn(async move {
+                use tokio::io::AsyncBufReadExt;
+                let mut lines = tokio::io::BufReader::new(out).lines();
+                while let Ok(Some(line)) = lines.next_line().await {
+                    if let Ok(mut l) = logs.lock() {
+                        l.push_str(&line);
+                        l.push('\n');
+                    }
+                }
+            });
+        }
+        Self { logs, events: tx, shared, child, ids: AtomicU64::new(1), addr }
     }
 
     /// Invokes the function with `event` and waits (at most 60 s) for its outcome.
@@ -89,6 +110,11 @@ impl LocalLambda {
             .await
             .expect("function answered within 60 s")
             .expect("outcome delivered")
+    }
+
+    /// Everything the function wrote to stdout and stderr so far (its logs).
+    pub fn logs(&self) -> String {
+        self.logs.lock().map(|l| l.clone()).unwrap_or_default()
     }
 
     /// Stops the function process.

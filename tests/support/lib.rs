@@ -6,6 +6,7 @@
 
 pub mod counting;
 pub mod lambda;
+pub mod sqs;
 pub mod stack;
 
 pub use lambda::LocalLambda;

@@ -66,6 +66,17 @@ impl LocalStack {
         self.tables.get(logical).unwrap_or_else(|| panic!("no table {logical}"))
     }
 
+    /// The table names as the adapters take them.
+    pub fn tables(&self) -> shared::config::Tables {
+        shared::config::Tables {
+            messages: self.table("MessagesTable").into(),
+            citizens: self.table("CitizensTable").into(),
+            activations: self.table("ActivationsTable").into(),
+            appointments: self.table("AppointmentsTable").into(),
+            operations: self.table("OperationsTable").into(),
+        }
+    }
+
     /// Environment of a function (logical id) as Lambda would set it.
     pub fn function_env(&self, logical: &str) -> BTreeMap<String, String> {
         self.env.get(logical).cloned().unwrap_or_else(|| panic!("no function {logical}"))

@@ -9,6 +9,7 @@ use shared::adapters::aws::lambda::{batch_response, sqs_records};
 use shared::adapters::aws::sqs::SqsOutbox;
 use shared::adapters::memory::SystemClock;
 use shared::app::inbound::InboundService;
+use shared::app::pipeline::Pipeline;
 use shared::config::InboundConfig;
 
 #[tokio::main(flavor = "current_thread")]
@@ -19,14 +20,16 @@ async fn main() -> Result<(), Error> {
     let store = Dynamo::new(aws.dynamodb.clone(), config.tables.clone());
     let service = InboundService {
         gate: store.clone(),
-        messages: store.clone(),
         appointments: store.clone(),
         outbound: store.clone(),
-        outbox: SqsOutbox::new(aws.sqs.clone(), &config.to_helsenorge_queue_url),
-        dead_letters: store,
-        clock: SystemClock,
+        pipeline: Pipeline {
+            messages: store.clone(),
+            outbox: SqsOutbox::new(aws.sqs.clone(), &config.to_helsenorge_queue_url),
+            dead_letters: store,
+            clock: SystemClock,
+            source_queue: config.source_queue.clone(),
+        },
         id_mode: config.id_mode,
-        source_queue: config.source_queue.clone(),
     };
     let (service, concurrency) = (&service, config.concurrency);
     run(service_fn(move |event: LambdaEvent<SqsEvent>| async move {

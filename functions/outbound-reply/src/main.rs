@@ -1,16 +1,40 @@
-//! outbound-reply: placeholder until its issue lands. It starts like the real function (telemetry,
-//! AWS clients) and answers every event with an error saying it is not implemented yet.
+//! outbound-reply: staff replies from the EPJ's dialog window toward Helsenorge, with a result
+//! for the EPJ and a receipt status (R-ACC-1/2, R-OUT-1..4).
 
+use aws_lambda_events::sqs::SqsEvent;
 use lambda_runtime::{Error, LambdaEvent, run, service_fn};
 use shared::adapters::aws::AwsClients;
-use shared::error::NotImplemented;
+use shared::adapters::aws::dynamo::Dynamo;
+use shared::adapters::aws::lambda::{batch_response, sqs_records};
+use shared::adapters::aws::sqs::SqsOutbox;
+use shared::adapters::memory::SystemClock;
+use shared::app::outbound::OutboundService;
+use shared::app::pipeline::Pipeline;
+use shared::config::OutboundConfig;
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
     shared::telemetry::init();
-    let _clients = AwsClients::from_env().await;
-    run(service_fn(|_event: LambdaEvent<aws_lambda_events::sqs::SqsEvent>| async {
-        Err::<(), Error>(NotImplemented("outbound-reply").into())
+    let config = OutboundConfig::from_env()?;
+    let aws = AwsClients::from_env().await;
+    let store = Dynamo::new(aws.dynamodb.clone(), config.tables.clone());
+    let service = OutboundService {
+        gate: store.clone(),
+        pipeline: Pipeline {
+            messages: store.clone(),
+            outbox: SqsOutbox::new(aws.sqs.clone(), &config.to_helsenorge_queue_url)
+                .with_epj(&config.epj_results_queue_url),
+            dead_letters: store,
+            clock: SystemClock,
+            source_queue: config.source_queue.clone(),
+        },
+        id_mode: config.id_mode,
+    };
+    let (service, concurrency) = (&service, config.concurrency);
+    run(service_fn(move |event: LambdaEvent<SqsEvent>| async move {
+        let records = sqs_records(event.payload)?;
+        let failed = service.handle_batch(&records, concurrency).await;
+        Ok::<_, Error>(batch_response(failed))
     }))
     .await
 }

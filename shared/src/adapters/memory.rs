@@ -12,21 +12,13 @@ use crate::domain::appointment::{Assignment, Cancellation};
 use crate::domain::dead_letter::{Alert, RecordedError};
 use crate::domain::message::{InboxItem, JournalEntry, Outgoing};
 use crate::domain::receipt::ReceiptFact;
+use crate::domain::reply::OutboundMessage;
 use crate::domain::{Activation, CitizenRecord, DepartmentCode, NationalId, ServiceKey};
 use crate::error::PortError;
 use crate::ports::{
     AlertSink, AppointmentStore, Clock, DeadLetterLog, Delivery, GateFacts, GateReader, HelsenorgeOutbox,
     MessageStore, OutboundStore, Processed, ReceiptApplied, Recorded,
 };
-
-/// An outbound message's stored receipt state.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct OutboundRecord {
-    /// When it was sent.
-    pub sent_at: Timestamp,
-    /// What is known of its receipt.
-    pub receipt: ReceiptFact,
-}
 
 /// Everything the in-memory adapters hold.
 #[derive(Debug, Default)]
@@ -45,8 +37,8 @@ pub struct State {
     pub plans: HashMap<(NationalId, ServiceKey), BTreeMap<String, Assignment>>,
     /// Kept cancellations per (citizen, service), by message id.
     pub cancellations: HashMap<(NationalId, ServiceKey), BTreeMap<String, Cancellation>>,
-    /// Outbound messages by id.
-    pub outbound: HashMap<String, OutboundRecord>,
+    /// Outbound replies by message id.
+    pub outbound: HashMap<String, OutboundMessage>,
     /// Messages sent toward Helsenorge.
     pub sent: Vec<Outgoing>,
     /// Dead-letter records by message id.
@@ -101,6 +93,9 @@ impl MessageStore for MemoryDb {
         for (citizen, a) in &d.assignments {
             s.plans.entry((citizen.clone(), a.service.clone())).or_default().insert(a.id.0.clone(), a.clone());
         }
+        if let Some(o) = &d.outbound {
+            s.outbound.insert(o.message_id.clone(), o.clone());
+        }
         if let Some((citizen, c)) = &d.cancellation {
             s.cancellations
                 .entry((citizen.clone(), c.service.clone()))
@@ -152,6 +147,17 @@ impl AppointmentStore for MemoryDb {
 }
 
 impl OutboundStore for MemoryDb {
+    async fn reply(&self, message_id: &str) -> Result<Option<OutboundMessage>, PortError> {
+        Ok(self.state().outbound.get(message_id).cloned())
+    }
+
+    async fn replies_of(&self, citizen: &NationalId) -> Result<Vec<OutboundMessage>, PortError> {
+        let mut v: Vec<OutboundMessage> =
+            self.state().outbound.values().filter(|o| &o.citizen == citizen).cloned().collect();
+        v.sort_by(|a, b| (b.sent_at, &b.message_id).cmp(&(a.sent_at, &a.message_id)));
+        Ok(v)
+    }
+
     async fn apply_receipt(&self, answers_message_id: &str, fact: &ReceiptFact) -> Result<ReceiptApplied, PortError> {
         let mut s = self.state();
         match s.outbound.get_mut(answers_message_id) {

@@ -5,6 +5,7 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
 use crate::domain::appointment::Assignment;
+use crate::domain::reply::OutboundMessage;
 use crate::domain::consent::{AktivFacts, CitizenRecord};
 use crate::domain::{Activation, NationalId, ServiceKey};
 
@@ -21,9 +22,9 @@ pub struct EpjData {
     /// Work plans.
     #[serde(default)]
     pub plans: Vec<EpjPlan>,
-    /// Outbound messages awaiting receipts (for the demo of AppRec in).
+    /// Outbound replies already sent (normally written by outbound-reply).
     #[serde(default)]
-    pub outbound: Vec<EpjOutbound>,
+    pub outbound: Vec<OutboundMessage>,
 }
 
 /// A citizen and their record card. `aktiv` is the synced consent state: normally written by
@@ -65,14 +66,4 @@ pub struct EpjPlan {
     pub service: ServiceKey,
     /// Its assignments.
     pub assignments: Vec<Assignment>,
-}
-
-/// An outbound message already sent.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct EpjOutbound {
-    /// Our message id.
-    pub message_id: String,
-    /// When it was sent.
-    pub sent_at: Timestamp,
 }

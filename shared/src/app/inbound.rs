@@ -2,7 +2,7 @@
 //! consent gate, journaled and delivered to the department inbox exactly once, and answered
 //! with an AppRec (R-IN-1..3, R-CIT-1..6, R-APT-2..5, R-OUT-3 for AppRecs in).
 
-use jiff::{SignedDuration, Timestamp};
+use jiff::Timestamp;
 
 use crate::domain::appointment::{
     CancelOutcome, CancelScope, Cancellation, Period, PeriodError, REGULAR_REFUSED_TEXT, cancel,
@@ -10,50 +10,21 @@ use crate::domain::appointment::{
 use crate::domain::consent::{GateDecision, Sender, consent_gate};
 use crate::domain::dead_letter::{ErrorClass, RecordedError};
 use crate::domain::message::{
-    Author, EntryKind, EnvelopeError, GRADING_AJ, InboundEnvelope, InboundMessage, InboxItem, JournalEntry,
-    Outgoing, RawSender, ToHelsenorge, check_text, envelope_head, parse_envelope,
+    Author, EntryKind, GRADING_AJ, InboundEnvelope, InboundMessage, InboxItem, JournalEntry,
+    Outgoing, RawSender, OutMessage, check_text, envelope_head, parse_envelope,
 };
 use crate::domain::receipt::{AppRec, KithErrorCode, ReceiptFact};
 use crate::domain::{IdMode, NationalId};
 pub use super::RecordIn;
-use crate::error::{PortError, Retryable};
+pub use super::pipeline::{Pending, ProcessError, SEND_LEASE};
+use super::pipeline::{Answered, Pipeline, Written};
 use crate::ports::{
     AppointmentStore, Clock, DeadLetterLog, Delivery, GateReader, HelsenorgeOutbox, MessageStore, OutboundStore,
-    ReceiptApplied, Recorded,
+    ReceiptApplied,
 };
 
-/// How long a first processing may take before a redelivery of the same message id is allowed
-/// to send its receipt (the first attempt is then taken as dead). Shorter than the queue's
-/// visibility timeout, longer than the function's timeout.
-pub const SEND_LEASE: SignedDuration = SignedDuration::from_secs(90);
-
-/// Why a record could not be processed now.
-#[derive(Debug, thiserror::Error)]
-pub enum InboundError {
-    /// A store or queue failed.
-    #[error(transparent)]
-    Port(#[from] PortError),
-    /// The body cannot be answered: no usable message id, or it is an AppRec (receipts are not
-    /// answered). Recorded as a dead letter.
-    #[error("unreadable message: {0}")]
-    Unreadable(EnvelopeError),
-    /// The same message id is being processed by another delivery right now; retry later.
-    #[error("the message is being processed by another delivery")]
-    InProgress,
-    /// Its outgoing messages could not all be sent; retry later.
-    #[error("the receipt could not be sent yet")]
-    NotSent,
-}
-
-impl Retryable for InboundError {
-    fn is_retryable(&self) -> bool {
-        match self {
-            Self::Port(e) => e.is_retryable(),
-            Self::Unreadable(_) => false,
-            Self::InProgress | Self::NotSent => true,
-        }
-    }
-}
+/// Why an inbound record could not be processed now.
+pub type InboundError = ProcessError;
 
 /// What processing a record ended in.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -72,26 +43,15 @@ pub enum Outcome {
     ReceiptForUnknownMessage,
 }
 
-/// Outgoing messages of one inbound message, to be sent in the batch's outbox call.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Pending {
-    /// The inbound message id.
-    pub message_id: String,
-    /// What to send.
-    pub outgoing: Vec<Outgoing>,
-}
-
-impl Outcome {
-    /// The pending outgoing messages, if any.
-    pub fn pending(&self) -> Option<&Pending> {
+impl Answered for Outcome {
+    fn pending(&self) -> Option<&Pending> {
         match self {
             Self::Delivered(p) | Self::Rejected(p, _) | Self::Resend(p) => Some(p),
             _ => None,
         }
     }
 
-    /// A short label for logs and metrics.
-    pub fn label(&self) -> &'static str {
+    fn label(&self) -> &'static str {
         match self {
             Self::Delivered(_) => "delivered",
             Self::Rejected(..) => "rejected",
@@ -107,22 +67,14 @@ impl Outcome {
 pub struct InboundService<G, M, A, O, H, D, C> {
     /// Reads citizen and activation for the gate.
     pub gate: G,
-    /// Journal, inbox, appointments writes and idempotency.
-    pub messages: M,
     /// The work plan.
     pub appointments: A,
     /// Outbound replies' receipt status.
     pub outbound: O,
-    /// Toward Helsenorge.
-    pub outbox: H,
-    /// Dead-letter records.
-    pub dead_letters: D,
-    /// Time.
-    pub clock: C,
+    /// Recording once, answering, failures.
+    pub pipeline: Pipeline<M, H, D, C>,
     /// Which national ids are accepted.
     pub id_mode: IdMode,
-    /// The source queue's name, for dead-letter records.
-    pub source_queue: String,
 }
 
 /// What a readable message leads to.
@@ -147,7 +99,7 @@ where
 {
     /// Processes one SQS body up to (not including) sending its outgoing messages.
     pub async fn process(&self, body: &str) -> Result<Outcome, InboundError> {
-        let now = self.clock.now();
+        let now = self.pipeline.clock.now();
         let envelope = match parse_envelope(body) {
             Ok(e) => e,
             Err(err) => {
@@ -157,15 +109,15 @@ where
                     Some(id) if head.kind.as_deref() != Some("apprec") => {
                         self.reject(&id, KithErrorCode::E10, format!("Ugyldig melding: {err}"), now).await
                     }
-                    _ => Err(InboundError::Unreadable(err)),
+                    _ => Err(ProcessError::Unreadable(err.to_string())),
                 };
             }
         };
         let message_id = envelope.message_id.clone();
         match self.decide(envelope, now).await? {
-            Decision::Deliver(delivery) => self.record(*delivery, now).await.map(|r| match r {
-                RecordedOutcome::New(p) => Outcome::Delivered(p),
-                RecordedOutcome::Other(o) => o,
+            Decision::Deliver(delivery) => self.pipeline.record(*delivery).await.map(|w| match w {
+                Written::New(p) => Outcome::Delivered(p),
+                other => Outcome::from(other),
             }),
             Decision::Refuse(code, reason) => self.reject(&message_id, code, reason, now).await,
             Decision::Done(outcome) => Ok(outcome),
@@ -215,11 +167,12 @@ where
         let author = Author::from(sender);
         let mut d = Delivery {
             message_id: message_id.clone(),
-            outgoing: vec![Outgoing::new(format!("{message_id}.apprec"), ToHelsenorge::Apprec(AppRec::ok(&message_id)))],
+            outgoing: vec![Outgoing::new(format!("{message_id}.apprec"), OutMessage::Apprec(AppRec::ok(&message_id)))],
             journal: vec![],
             inbox: vec![],
             assignments: vec![],
             cancellation: None,
+            outbound: None,
             at: now,
         };
         let entry = |kind, author: Author, subject: &str, body: &str| JournalEntry {
@@ -284,13 +237,14 @@ where
                         d.inbox.push(inbox(".return", EntryKind::ReturnMessage, subject));
                         d.outgoing.push(Outgoing::new(
                             format!("{message_id}.return"),
-                            ToHelsenorge::DialogMessage {
+                            OutMessage::DialogMessage {
                                 message_id: format!("{message_id}.return"),
                                 in_reply_to: Some(message_id.clone()),
                                 citizen: citizen.clone(),
                                 service: service.clone(),
                                 subject: subject.to_string(),
                                 body: REGULAR_REFUSED_TEXT.to_string(),
+                                attachments: vec![],
                             },
                         ));
                     }
@@ -337,10 +291,11 @@ where
         match self.outbound.apply_receipt(&rec.answers_message_id, &fact).await? {
             ReceiptApplied::Updated => Ok(Outcome::ReceiptApplied),
             ReceiptApplied::UnknownMessage => {
-                self.dead_letters
+                self.pipeline
+                    .dead_letters
                     .record(&RecordedError {
                         message_id: message_id.to_string(),
-                        source_queue: self.source_queue.clone(),
+                        source_queue: self.pipeline.source_queue.clone(),
                         kind: Some("apprec".into()),
                         receive_count: 0,
                         class: ErrorClass::Permanent,
@@ -359,133 +314,35 @@ where
             message_id: message_id.to_string(),
             outgoing: vec![Outgoing::new(
                 format!("{message_id}.apprec"),
-                ToHelsenorge::Apprec(AppRec::rejected(message_id, code, reason)),
+                OutMessage::Apprec(AppRec::rejected(message_id, code, reason)),
             )],
             journal: vec![],
             inbox: vec![],
             assignments: vec![],
             cancellation: None,
+            outbound: None,
             at: now,
         };
-        self.record(d, now).await.map(|r| match r {
-            RecordedOutcome::New(p) => Outcome::Rejected(p, code),
-            RecordedOutcome::Other(o) => o,
+        self.pipeline.record(d).await.map(|w| match w {
+            Written::New(p) => Outcome::Rejected(p, code),
+            other => Outcome::from(other),
         })
     }
 
-    /// R-IN-3: one atomic write keyed by the message id; a redelivery sees what was done.
-    async fn record(&self, d: Delivery, now: Timestamp) -> Result<RecordedOutcome, InboundError> {
-        match self.messages.record(&d).await? {
-            Recorded::New => Ok(RecordedOutcome::New(Pending { message_id: d.message_id, outgoing: d.outgoing })),
-            Recorded::Existing(p) if p.sent => Ok(RecordedOutcome::Other(Outcome::Duplicate)),
-            // The first delivery died before its receipt was confirmed sent: send it now.
-            Recorded::Existing(p) if now.duration_since(p.processed_at) > SEND_LEASE => Ok(RecordedOutcome::Other(
-                Outcome::Resend(Pending { message_id: p.message_id, outgoing: p.outgoing }),
-            )),
-            // Another delivery is processing it right now: let SQS bring it back later.
-            Recorded::Existing(_) => Err(InboundError::InProgress),
-        }
-    }
-
-    /// Sends the outgoing messages of a batch in as few calls as possible and marks the inbound
-    /// messages whose messages all went out. Returns the inbound message ids not fully sent.
-    pub async fn send_pending(&self, pending: &[&Pending]) -> Result<Vec<String>, PortError> {
-        let all: Vec<Outgoing> = pending.iter().flat_map(|p| p.outgoing.iter().cloned()).collect();
-        if all.is_empty() {
-            return Ok(vec![]);
-        }
-        let failed = self.outbox.send(&all).await?;
-        let (sent, unsent): (Vec<&&Pending>, Vec<&&Pending>) =
-            pending.iter().partition(|p| p.outgoing.iter().all(|o| !failed.contains(&o.id)));
-        let sent_ids: Vec<String> = sent.iter().map(|p| p.message_id.clone()).collect();
-        if !sent_ids.is_empty() {
-            self.messages.mark_sent(&sent_ids).await?;
-        }
-        Ok(unsent.iter().map(|p| p.message_id.clone()).collect())
-    }
-
-    /// Records a failed record for support and the republisher (R-DLQ-4).
-    pub async fn record_failure(&self, message_id: &str, kind: Option<String>, receive_count: u32, error: &InboundError) -> Result<(), PortError> {
-        self.dead_letters
-            .record(&RecordedError {
-                message_id: message_id.to_string(),
-                source_queue: self.source_queue.clone(),
-                kind,
-                receive_count,
-                class: if error.is_retryable() { ErrorClass::Transient } else { ErrorClass::Permanent },
-                error: RecordedError::scrub(&error_chain(error)),
-                at: self.clock.now(),
-            })
-            .await
-    }
-
-    /// Processes a batch with bounded concurrency, one span per record carrying its message id
-    /// (never a national id or a body), sends all answers in batched calls, and returns the SQS
-    /// message ids of the records that failed (for `ReportBatchItemFailures`).
+    /// Processes a batch (see [`Pipeline::handle_batch`]); returns the failed SQS ids.
     pub async fn handle_batch(&self, records: &[RecordIn], concurrency: usize) -> Vec<String> {
-        use futures::StreamExt;
-        use tracing::Instrument;
-
-        let results: Vec<(&RecordIn, Result<Outcome, InboundError>)> = futures::stream::iter(records)
-            .map(|r| {
-                let span = tracing::info_span!("record", message_id = %r.sqs_message_id, receive_count = r.receive_count);
-                async move { (r, self.process(&r.body).await) }.instrument(span)
-            })
-            .buffer_unordered(concurrency.max(1))
-            .collect()
-            .await;
-
-        let mut failed: Vec<String> = vec![];
-        let mut pending: Vec<(&RecordIn, &Pending)> = vec![];
-        for (r, result) in &results {
-            match result {
-                Ok(outcome) => {
-                    tracing::info!(message_id = %r.sqs_message_id, outcome = outcome.label(), "processed");
-                    if let Some(p) = outcome.pending() {
-                        pending.push((r, p));
-                    }
-                }
-                Err(e) => {
-                    self.fail(r, e).await;
-                    failed.push(r.sqs_message_id.clone());
-                }
-            }
-        }
-        let to_send: Vec<&Pending> = pending.iter().map(|(_, p)| *p).collect();
-        match self.send_pending(&to_send).await {
-            Ok(unsent) => {
-                for (r, p) in &pending {
-                    if unsent.contains(&p.message_id) {
-                        self.fail(r, &InboundError::NotSent).await;
-                        failed.push(r.sqs_message_id.clone());
-                    }
-                }
-            }
-            Err(e) => {
-                let e = InboundError::Port(e);
-                for (r, _) in &pending {
-                    self.fail(r, &e).await;
-                    failed.push(r.sqs_message_id.clone());
-                }
-            }
-        }
-        failed
-    }
-
-    /// Logs a failed record (scrubbed) and records it for support; best effort.
-    async fn fail(&self, r: &RecordIn, e: &InboundError) {
-        let error = RecordedError::scrub(&error_chain(e));
-        tracing::warn!(message_id = %r.sqs_message_id, retryable = e.is_retryable(), error = %error, "record failed");
-        let kind = envelope_head(&r.body).kind;
-        if let Err(log_err) = self.record_failure(&r.sqs_message_id, kind, r.receive_count, e).await {
-            tracing::error!(message_id = %r.sqs_message_id, error = %RecordedError::scrub(&error_chain(&log_err)), "could not record the failure");
-        }
+        self.pipeline.handle_batch(records, concurrency, |r| self.process(&r.body)).await
     }
 }
 
-enum RecordedOutcome {
-    New(Pending),
-    Other(Outcome),
+impl From<Written> for Outcome {
+    fn from(w: Written) -> Self {
+        match w {
+            Written::New(p) => Outcome::Delivered(p),
+            Written::Duplicate => Outcome::Duplicate,
+            Written::Resend(p) => Outcome::Resend(p),
+        }
+    }
 }
 
 fn period_reason(e: PeriodError) -> &'static str {
@@ -494,16 +351,4 @@ fn period_reason(e: PeriodError) -> &'static str {
         PeriodError::Empty => "Perioden er tom.",
         PeriodError::OutOfRange => "Periodens datoer er utenfor gyldig område.",
     }
-}
-
-/// An error with its sources, for the dead-letter record (scrubbed by the caller).
-pub fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut text = e.to_string();
-    let mut src = e.source();
-    while let Some(s) = src {
-        text.push_str(": ");
-        text.push_str(&s.to_string());
-        src = s.source();
-    }
-    text
 }

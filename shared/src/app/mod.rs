@@ -3,6 +3,8 @@
 pub mod appointments;
 pub mod epj;
 pub mod inbound;
+pub mod outbound;
+pub mod pipeline;
 
 /// One SQS record as a use case sees it (no AWS types).
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -5,7 +5,9 @@
 //! helsedialog-admin journal NATIONAL_ID     a citizen's administrative journal (ids masked)
 //! helsedialog-admin inbox DEPARTMENT        a department's inbox (ids masked)
 //! helsedialog-admin plan NATIONAL_ID DEPT TYPE   a citizen's work plan for a service
+//! helsedialog-admin replies NATIONAL_ID      a citizen's replies and receipt status, newest first
 //! helsedialog-admin outbox                  drain and show what went toward Helsenorge
+//! helsedialog-admin epj-results             drain and show the results for the EPJ
 //! ```
 //! Table names and queue URLs come from the same environment variables as the functions.
 
@@ -15,9 +17,9 @@ use shared::adapters::aws::AwsClients;
 use shared::adapters::aws::dynamo::{Dynamo, Tables};
 use shared::app::epj::EpjData;
 use shared::config::required;
-use shared::domain::message::{Outgoing, ToHelsenorge};
+use shared::domain::message::{Outgoing, OutMessage};
 use shared::domain::{NationalId, ServiceKey};
-use shared::ports::{AppointmentStore, MessageStore};
+use shared::ports::{AppointmentStore, MessageStore, OutboundStore};
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
@@ -78,8 +80,16 @@ async fn run(args: &[String]) -> Result<(), BoxError> {
                 println!("{:<6} {}", a.id.0, serde_json::to_string(&a.shown())?);
             }
         }
-        Some("outbox") => {
-            let url = required("TO_HELSENORGE_QUEUE_URL")?;
+        Some("replies") => {
+            let citizen: NationalId = arg(1)?.parse()?;
+            let deadline = shared::config::receipt_deadline()?;
+            let now = jiff::Timestamp::now();
+            for o in store.replies_of(&citizen).await? {
+                println!("{}  {:<18} {}  staff {:<14} {:?}", o.sent_at, o.message_id, o.citizen, o.staff_id, o.status(now, deadline));
+            }
+        }
+        Some(which @ ("outbox" | "epj-results")) => {
+            let url = required(if which == "outbox" { "TO_HELSENORGE_QUEUE_URL" } else { "EPJ_RESULTS_QUEUE_URL" })?;
             loop {
                 let out = aws.sqs.receive_message().queue_url(&url).max_number_of_messages(10).send().await?;
                 let msgs = out.messages.unwrap_or_default();
@@ -96,7 +106,7 @@ async fn run(args: &[String]) -> Result<(), BoxError> {
             }
         }
         _ => {
-            println!("usage: helsedialog-admin load FILE | journal NATIONAL_ID | inbox DEPARTMENT | plan NATIONAL_ID DEPT TYPE | outbox");
+            println!("usage: helsedialog-admin load FILE | journal NATIONAL_ID | inbox DEPARTMENT | plan NATIONAL_ID DEPT TYPE | replies NATIONAL_ID | outbox | epj-results");
         }
     }
     Ok(())
@@ -105,12 +115,13 @@ async fn run(args: &[String]) -> Result<(), BoxError> {
 /// One line per message toward Helsenorge, without a national id or a body.
 fn describe(o: &Outgoing) -> String {
     match &o.message {
-        ToHelsenorge::Apprec(a) => {
+        OutMessage::Apprec(a) => {
             let errors: Vec<String> = a.errors.iter().map(|e| format!("{} {}", e.code.as_str(), e.reason)).collect();
             format!("AppRec  answers {:<16} {:?} {}", a.answers_message_id, a.status, errors.join("; "))
         }
-        ToHelsenorge::DialogMessage { message_id, citizen, subject, .. } => {
+        OutMessage::DialogMessage { message_id, citizen, subject, .. } => {
             format!("Message {message_id:<24} to {citizen} \"{subject}\"")
         }
+        OutMessage::ReplyResult(r) => format!("Result  reply {:<18} {:?} {}", r.reply_id, r.outcome, r.message),
     }
 }

@@ -141,7 +141,8 @@ pub struct EnvelopeHead {
     pub kind: Option<String>,
 }
 
-fn valid_message_id(id: &str) -> bool {
+/// Whether `id` is usable as a message id (1-128 of A-Z a-z 0-9 - _ . :).
+pub fn valid_message_id(id: &str) -> bool {
     !id.is_empty()
         && id.len() <= MAX_MESSAGE_ID_LEN
         && id.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b':'))
@@ -179,7 +180,7 @@ pub fn parse_envelope(body: &str) -> Result<InboundEnvelope, EnvelopeError> {
 
 /// serde's error text without quoted values: serde_json quotes values in double quotes (they
 /// could be personal) and field names in backticks (kept, shortened: support needs them).
-fn describe_json_error(e: &serde_json::Error) -> String {
+pub fn describe_json_error(e: &serde_json::Error) -> String {
     let text = e.to_string();
     let mut out = String::new();
     let mut quote: Option<char> = None;
@@ -344,13 +345,14 @@ pub struct InboxItem {
     pub at: Timestamp,
 }
 
-/// A message toward Helsenorge (on the ToHelsenorge queue).
+/// A message helsedialog sends: toward Helsenorge (the ToHelsenorge queue, read by the bridge)
+/// or back to the EPJ (the EpjResults queue).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "kebab-case")]
-pub enum ToHelsenorge {
-    /// An application receipt.
+pub enum OutMessage {
+    /// An application receipt (to Helsenorge).
     Apprec(AppRec),
-    /// A dialog message to the citizen (a reply or a return message).
+    /// A dialog message to the citizen: a staff reply or a return message (to Helsenorge).
     #[serde(rename_all = "camelCase")]
     DialogMessage {
         /// Our message id.
@@ -365,10 +367,34 @@ pub enum ToHelsenorge {
         subject: String,
         /// Body.
         body: String,
+        /// Attachments by reference (the bridge fetches the content).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        attachments: Vec<super::reply::Attachment>,
     },
+    /// The result of a staff reply request (to the EPJ).
+    ReplyResult(super::reply::ReplyResult),
 }
 
-/// One message for the outbox toward Helsenorge, with the id it is deduplicated by.
+/// Where an [`OutMessage`] goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Destination {
+    /// Helsenorge's bridge.
+    Helsenorge,
+    /// The EPJ.
+    Epj,
+}
+
+impl OutMessage {
+    /// Where it goes.
+    pub fn destination(&self) -> Destination {
+        match self {
+            Self::Apprec(_) | Self::DialogMessage { .. } => Destination::Helsenorge,
+            Self::ReplyResult(_) => Destination::Epj,
+        }
+    }
+}
+
+/// One message for the outbox, with the id it is deduplicated by.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Outgoing {
@@ -377,12 +403,12 @@ pub struct Outgoing {
     /// Envelope version.
     pub version: u32,
     /// The message.
-    pub message: ToHelsenorge,
+    pub message: OutMessage,
 }
 
 impl Outgoing {
     /// Wraps a message with its stable id.
-    pub fn new(id: impl Into<String>, message: ToHelsenorge) -> Self {
+    pub fn new(id: impl Into<String>, message: OutMessage) -> Self {
         Self { id: id.into(), version: ENVELOPE_VERSION, message }
     }
 }

@@ -1,8 +1,11 @@
 //! Outbound replies from staff: who may send, from where, to whom, and how big (R-ACC-1/2,
 //! R-OUT-1/2/4).
 
+use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
 
+use super::NationalId;
+use super::receipt::{OutboundStatus, ReceiptFact, outbound_status};
 use super::activation::{Activation, ActivationState, activation_state};
 use super::consent::CitizenRecord;
 use super::message::{TextError, check_text};
@@ -58,6 +61,108 @@ pub enum ReplyRefusal {
     /// Subject or body empty, too long, or with control characters.
     #[error("{0}")]
     Text(#[from] TextError),
+    /// The request itself is malformed (a field missing, of the wrong type, or unknown).
+    #[error("the reply request is invalid: {0}")]
+    InvalidRequest(String),
+}
+
+impl ReplyRefusal {
+    /// The reason in Norwegian, for the staff member in the EPJ.
+    pub fn text_nb(&self) -> String {
+        match self {
+            Self::MissingDigihelseLes => "Du mangler funksjonen digihelse_les.".into(),
+            Self::NoDepartmentAccess => "Du har ikke tilgang til avdelingen.".into(),
+            Self::NotFromDialogWindow => "Svar kan bare sendes fra dialogvinduet, ikke fra avdelingsinnboksen.".into(),
+            Self::InvalidNationalId(_) => "Innbyggerens fødselsnummer er ikke gyldig.".into(),
+            Self::NoConsent => "Innbyggeren har ikke samtykket til digital dialog.".into(),
+            Self::NotActivated => "Digital dialog er ikke aktivert for tjenesten.".into(),
+            Self::AttachmentsTooLarge { .. } => "Vedleggene er til sammen større enn 12 MB.".into(),
+            Self::MediaTypeNotAllowed(t) => format!("Vedlegg av typen {t} er ikke tillatt."),
+            Self::Text(_) => "Emne eller tekst er tom, for lang eller har ugyldige tegn.".into(),
+            Self::InvalidRequest(_) => "Forespørselen er ugyldig.".into(),
+        }
+    }
+}
+
+/// The version of the reply request this code reads.
+pub const REQUEST_VERSION: u32 = 1;
+
+/// A staff reply from the EPJ, as it sits on the outbound queue.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ReplyRequest {
+    /// Must be [`REQUEST_VERSION`].
+    pub version: u32,
+    /// The EPJ's own id of the reply: the idempotency key and our message id toward Helsenorge.
+    pub reply_id: String,
+    /// Who sends it.
+    pub staff: StaffProfile,
+    /// Where it was composed.
+    pub origin: Origin,
+    /// The citizen's national id, as sent (validated under the configured mode).
+    pub citizen: String,
+    /// The service it concerns.
+    pub service: ServiceKey,
+    /// Subject.
+    pub subject: String,
+    /// Body.
+    pub body: String,
+    /// Attachments by reference.
+    #[serde(default)]
+    pub attachments: Vec<Attachment>,
+    /// The inbound message it answers, if any.
+    #[serde(default)]
+    pub in_reply_to: Option<String>,
+}
+
+/// What the EPJ hears back about a reply request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReplyResult {
+    /// The EPJ's reply id.
+    pub reply_id: String,
+    /// Sent or refused.
+    pub outcome: ReplyOutcome,
+    /// Why it was refused.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refusal: Option<ReplyRefusal>,
+    /// A message for the staff member (Norwegian).
+    pub message: String,
+}
+
+/// Sent or refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ReplyOutcome {
+    /// On its way to Helsenorge; watch the receipt status (R-OUT-3).
+    Sent,
+    /// Refused: not sent, and not retried.
+    Refused,
+}
+
+/// An outbound reply as stored, with what is known of its receipt (R-OUT-3).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OutboundMessage {
+    /// Our message id toward Helsenorge (the EPJ's reply id).
+    pub message_id: String,
+    /// The citizen.
+    pub citizen: NationalId,
+    /// The service.
+    pub service: ServiceKey,
+    /// The EPJ staff id of the sender.
+    pub staff_id: String,
+    /// When it was sent.
+    pub sent_at: Timestamp,
+    /// What is known of its receipt.
+    pub receipt: ReceiptFact,
+}
+
+impl OutboundMessage {
+    /// R-OUT-3: the status shown, derived now from the receipt fact and the deadline.
+    pub fn status(&self, now: Timestamp, deadline: SignedDuration) -> OutboundStatus {
+        outbound_status(self.sent_at, &self.receipt, now, deadline)
+    }
 }
 
 /// An attachment as announced in the request (its bytes stay in the EPJ's store).
@@ -87,15 +192,8 @@ pub fn check_limits(subject: &str, body: &str, attachments: &[Attachment]) -> Re
     Ok(())
 }
 
-/// R-ACC-1/2, R-OUT-1/2: may `staff` send a reply composed at `origin` about `service` to the
-/// citizen `citizen` (as synced), given the activation stored for exactly `service`?
-pub fn authorize_reply(
-    staff: &StaffProfile,
-    origin: Origin,
-    service: &ServiceKey,
-    citizen: Option<&CitizenRecord>,
-    activation: Option<&Activation>,
-) -> Result<(), ReplyRefusal> {
+/// R-ACC-1/2, R-OUT-1: may `staff` send a reply composed at `origin` about `service`?
+pub fn authorize_staff(staff: &StaffProfile, origin: Origin, service: &ServiceKey) -> Result<(), ReplyRefusal> {
     if !staff.may_read_and_send() {
         return Err(ReplyRefusal::MissingDigihelseLes);
     }
@@ -105,6 +203,12 @@ pub fn authorize_reply(
     if origin != Origin::DialogWindow {
         return Err(ReplyRefusal::NotFromDialogWindow);
     }
+    Ok(())
+}
+
+/// R-OUT-2, R-ACT-1/4: may the citizen (as synced) get a reply about a service whose stored
+/// activation (for exactly that service) is `activation`?
+pub fn authorize_citizen(citizen: Option<&CitizenRecord>, activation: Option<&Activation>) -> Result<(), ReplyRefusal> {
     if !citizen.is_some_and(CitizenRecord::has_consent) {
         return Err(ReplyRefusal::NoConsent);
     }
@@ -114,11 +218,39 @@ pub fn authorize_reply(
     Ok(())
 }
 
+/// R-ACC-1/2, R-OUT-1/2: both checks above.
+pub fn authorize_reply(
+    staff: &StaffProfile,
+    origin: Origin,
+    service: &ServiceKey,
+    citizen: Option<&CitizenRecord>,
+    activation: Option<&Activation>,
+) -> Result<(), ReplyRefusal> {
+    authorize_staff(staff, origin, service)?;
+    authorize_citizen(citizen, activation)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::domain::consent::AktivFacts;
     use crate::domain::org::StaffFunction;
+
+    #[test]
+    fn r_out_2_refusals_serialize_for_the_epj() {
+        for r in [
+            ReplyRefusal::NotFromDialogWindow,
+            ReplyRefusal::InvalidNationalId("control digits".into()),
+            ReplyRefusal::AttachmentsTooLarge { total: 1 },
+            ReplyRefusal::Text(TextError::BodyLength),
+        ] {
+            let v = serde_json::to_value(&r).unwrap();
+            assert!(v["reason"].is_string(), "{v}");
+            let back: ReplyRefusal = serde_json::from_value(v).unwrap();
+            assert_eq!(back, r);
+            assert!(!r.text_nb().is_empty());
+        }
+    }
 
     fn att(size: u64) -> Attachment {
         Attachment { name: "a.pdf".into(), media_type: "application/pdf".into(), size, content_ref: "s3://x".into() }

@@ -6,7 +6,7 @@
 //! | Messages | `MSG#<message id>` | `SENT` | the answer was accepted by the outbox |
 //! | Messages | `JOURNAL#<national id>` | `<time>#<message id>` | administrative journal (AJ) |
 //! | Messages | `INBOX#<department>` | `<time>#<message id>` | department inbox (AJ) |
-//! | Messages | `OUT#<message id>` | `OUT` | outbound reply and its receipt status |
+//! | Messages | `OUT#<message id>` | `OUT` | outbound reply and its receipt status (gsi1: `CITOUT#<national id>`, newest first) |
 //! | Citizens | `CIT#<national id>` | `STATE` | consent and digital activity, history |
 //! | Citizens | `CIT#<national id>` | `CARD#<dept>#<type>` | record card (gsi1: `SVC#<dept>#<type>`) |
 //! | Activations | `ACT#<dept>#<type>` | - | activation and sync state |
@@ -32,6 +32,7 @@ use crate::domain::consent::AktivFacts;
 use crate::domain::dead_letter::RecordedError;
 use crate::domain::message::{InboxItem, JournalEntry, Outgoing};
 use crate::domain::receipt::ReceiptFact;
+use crate::domain::reply::OutboundMessage;
 use crate::domain::{Activation, CitizenRecord, DepartmentCode, NationalId, ServiceKey};
 use crate::error::PortError;
 use crate::ports::{
@@ -173,7 +174,7 @@ impl Dynamo {
             crate::app::appointments::redate(self, &p.citizen, &p.service, p.assignments.clone()).await?;
         }
         for o in &data.outbound {
-            self.put_outbound(&o.message_id, o.sent_at).await?;
+            self.put_outbound(o).await?;
         }
         Ok(())
     }
@@ -192,15 +193,13 @@ impl Dynamo {
         Ok(())
     }
 
-    /// Records an outbound message as sent, awaiting its receipt (outbound-reply and tests).
-    pub async fn put_outbound(&self, message_id: &str, sent_at: Timestamp) -> Result<(), PortError> {
-        let mut item = key(format!("OUT#{message_id}"), "OUT");
-        item.insert("sentAt".into(), s(sent_at.to_string()));
-        item.insert("receipt".into(), AttributeValue::M(to_item("receipt", &ReceiptFact::Awaiting)?));
+    /// Stores an outbound reply directly (EPJ data loads and tests; outbound-reply writes it
+    /// in its delivery transaction).
+    pub async fn put_outbound(&self, o: &OutboundMessage) -> Result<(), PortError> {
         self.client
             .put_item()
             .table_name(&self.tables.messages)
-            .set_item(Some(item))
+            .set_item(Some(outbound_item(o)?))
             .send()
             .await
             .map_err(|e| classify("put outbound", e))?;
@@ -209,19 +208,7 @@ impl Dynamo {
 
     /// The receipt fact of an outbound message.
     pub async fn outbound_receipt(&self, message_id: &str) -> Result<Option<ReceiptFact>, PortError> {
-        let out = self
-            .client
-            .get_item()
-            .table_name(&self.tables.messages)
-            .set_key(Some(key(format!("OUT#{message_id}"), "OUT")))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(|e| classify("get outbound", e))?;
-        match out.item.and_then(|mut i| i.remove("receipt")) {
-            Some(AttributeValue::M(m)) => Ok(Some(from_item("receipt", m)?)),
-            _ => Ok(None),
-        }
+        Ok(self.reply(message_id).await?.map(|o| o.receipt))
     }
 
     /// A dead-letter record, if one was written for `message_id`.
@@ -271,6 +258,13 @@ impl Dynamo {
             .ok_or_else(|| PortError::transient("read idempotency record", "not visible yet"))?;
         processed_from(message_id, &record, sent)
     }
+}
+
+fn outbound_item(o: &OutboundMessage) -> Result<Item, PortError> {
+    let mut item = with_keys(to_item("outbound", o)?, format!("OUT#{}", o.message_id), "OUT".into());
+    item.insert("gsi1pk".into(), s(format!("CITOUT#{}", o.citizen.expose())));
+    item.insert("gsi1sk".into(), s(time_key(o.sent_at, &o.message_id)));
+    Ok(item)
 }
 
 fn put_request(item: Item) -> Result<WriteRequest, PortError> {
@@ -373,7 +367,11 @@ impl MessageStore for Dynamo {
         idem.insert("outgoing".into(), s(outgoing));
         idem.insert("processedAt".into(), s(d.at.to_string()));
         idem.insert("expires_at".into(), expires(d.at, IDEMPOTENCY_TTL));
-        let only_idem = d.journal.is_empty() && d.inbox.is_empty() && d.assignments.is_empty() && d.cancellation.is_none();
+        let only_idem = d.journal.is_empty()
+            && d.inbox.is_empty()
+            && d.assignments.is_empty()
+            && d.cancellation.is_none()
+            && d.outbound.is_none();
 
         if only_idem {
             let r = self
@@ -420,6 +418,9 @@ impl MessageStore for Dynamo {
         if let Some((citizen, c)) = &d.cancellation {
             let item = with_keys(to_item("cancellation", c)?, plan_pk(citizen, &c.service), format!("C#{}", c.message_id));
             items.push(put(&self.tables.appointments, item)?);
+        }
+        if let Some(o) = &d.outbound {
+            items.push(put(&self.tables.messages, outbound_item(o)?)?);
         }
         for citizen in touched {
             // R-ICON-1 history: a message was sent. Unconditional: a condition here would
@@ -514,6 +515,46 @@ impl AppointmentStore for Dynamo {
 }
 
 impl OutboundStore for Dynamo {
+    /// GetItem `OUT#<id>`.
+    async fn reply(&self, message_id: &str) -> Result<Option<OutboundMessage>, PortError> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.tables.messages)
+            .set_key(Some(key(format!("OUT#{message_id}"), "OUT")))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| classify("get outbound", e))?;
+        out.item.map(|i| from_item("outbound", i)).transpose()
+    }
+
+    /// Query gsi1 `CITOUT#<national id>`, newest first.
+    async fn replies_of(&self, citizen: &NationalId) -> Result<Vec<OutboundMessage>, PortError> {
+        let mut items = vec![];
+        let mut start: Option<Item> = None;
+        loop {
+            let out = self
+                .client
+                .query()
+                .table_name(&self.tables.messages)
+                .index_name("gsi1")
+                .key_condition_expression("gsi1pk = :pk")
+                .expression_attribute_values(":pk", s(format!("CITOUT#{}", citizen.expose())))
+                .scan_index_forward(false)
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(|e| classify("query replies", e))?;
+            items.extend(out.items.unwrap_or_default());
+            match out.last_evaluated_key {
+                Some(k) if !k.is_empty() => start = Some(k),
+                _ => break,
+            }
+        }
+        items.into_iter().map(|i| from_item("outbound", i)).collect()
+    }
+
     /// One conditional UpdateItem on `OUT#<id>`; a missing item means an unknown message.
     async fn apply_receipt(&self, answers_message_id: &str, fact: &ReceiptFact) -> Result<ReceiptApplied, PortError> {
         let r = self

@@ -1,31 +1,34 @@
-//! SQS adapters: the outbox toward Helsenorge (SendMessageBatch, 10 a call).
+//! SQS adapters: the outbox toward Helsenorge and the EPJ (SendMessageBatch, 10 a call).
 
 use aws_sdk_sqs::Client;
 use aws_sdk_sqs::types::SendMessageBatchRequestEntry;
 
 use super::classify;
-use crate::domain::message::Outgoing;
+use crate::domain::message::{Destination, Outgoing};
 use crate::error::PortError;
 use crate::ports::HelsenorgeOutbox;
 
-/// The ToHelsenorge queue.
+/// The ToHelsenorge queue, and the EpjResults queue for functions that answer the EPJ.
 #[derive(Debug, Clone)]
 pub struct SqsOutbox {
     client: Client,
-    queue_url: String,
+    helsenorge_url: String,
+    epj_url: Option<String>,
 }
 
 impl SqsOutbox {
-    /// An outbox on `queue_url`.
-    pub fn new(client: Client, queue_url: impl Into<String>) -> Self {
-        Self { client, queue_url: queue_url.into() }
+    /// An outbox toward Helsenorge only.
+    pub fn new(client: Client, helsenorge_url: impl Into<String>) -> Self {
+        Self { client, helsenorge_url: helsenorge_url.into(), epj_url: None }
     }
-}
 
-impl HelsenorgeOutbox for SqsOutbox {
-    /// SendMessageBatch in chunks of 10; entry ids are positions, mapped back to message ids.
-    async fn send(&self, messages: &[Outgoing]) -> Result<Vec<String>, PortError> {
-        let mut failed = vec![];
+    /// Also sends results to the EPJ on `epj_url`.
+    pub fn with_epj(mut self, epj_url: impl Into<String>) -> Self {
+        self.epj_url = Some(epj_url.into());
+        self
+    }
+
+    async fn send_to(&self, url: &str, messages: &[&Outgoing], failed: &mut Vec<String>) -> Result<(), PortError> {
         for chunk in messages.chunks(10) {
             let mut entries = Vec::with_capacity(chunk.len());
             for (i, m) in chunk.iter().enumerate() {
@@ -41,16 +44,35 @@ impl HelsenorgeOutbox for SqsOutbox {
             let out = self
                 .client
                 .send_message_batch()
-                .queue_url(&self.queue_url)
+                .queue_url(url)
                 .set_entries(Some(entries))
                 .send()
                 .await
-                .map_err(|e| classify("send toward Helsenorge", e))?;
+                .map_err(|e| classify("send message batch", e))?;
             for f in out.failed {
                 if let Some(m) = f.id.parse::<usize>().ok().and_then(|i| chunk.get(i)) {
                     failed.push(m.id.clone());
                 }
             }
+        }
+        Ok(())
+    }
+}
+
+impl HelsenorgeOutbox for SqsOutbox {
+    /// SendMessageBatch in chunks of 10 per destination queue; entry ids are positions, mapped
+    /// back to the messages' ids for the failures.
+    async fn send(&self, messages: &[Outgoing]) -> Result<Vec<String>, PortError> {
+        let mut failed = vec![];
+        let (to_hn, to_epj): (Vec<&Outgoing>, Vec<&Outgoing>) =
+            messages.iter().partition(|m| m.message.destination() == Destination::Helsenorge);
+        self.send_to(&self.helsenorge_url, &to_hn, &mut failed).await?;
+        if !to_epj.is_empty() {
+            let url = self
+                .epj_url
+                .as_deref()
+                .ok_or_else(|| PortError::permanent("send to the EPJ", "no EPJ results queue configured"))?;
+            self.send_to(url, &to_epj, &mut failed).await?;
         }
         Ok(failed)
     }

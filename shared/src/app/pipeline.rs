@@ -1,0 +1,222 @@
+//! What every SQS-driven use case shares: record a message's effects and its answer once,
+//! keyed by a business id (R-IN-3), send the answers of a batch in batched calls, report only
+//! the failed records, and record each failure for support and the republisher (R-DLQ-4).
+
+use std::future::Future;
+
+use jiff::SignedDuration;
+
+use super::RecordIn;
+use crate::domain::dead_letter::{ErrorClass, RecordedError};
+use crate::domain::message::{Outgoing, envelope_head};
+use crate::error::{PortError, Retryable};
+use crate::ports::{Clock, DeadLetterLog, Delivery, HelsenorgeOutbox, MessageStore, Recorded};
+
+/// How long a first processing may take before a redelivery of the same id may send its answer
+/// (the first attempt is then taken as dead). Longer than the functions' 30 s timeout, shorter
+/// than the queues' 180 s visibility timeout.
+pub const SEND_LEASE: SignedDuration = SignedDuration::from_secs(90);
+
+/// Why a record could not be processed now.
+#[derive(Debug, thiserror::Error)]
+pub enum ProcessError {
+    /// A store or queue failed.
+    #[error(transparent)]
+    Port(#[from] PortError),
+    /// The body cannot be answered (no usable id); recorded as a dead letter.
+    #[error("unreadable message: {0}")]
+    Unreadable(String),
+    /// The same id is being processed by another delivery right now; retry later.
+    #[error("the message is being processed by another delivery")]
+    InProgress,
+    /// Its answers could not all be sent; retry later.
+    #[error("the answer could not be sent yet")]
+    NotSent,
+}
+
+impl Retryable for ProcessError {
+    fn is_retryable(&self) -> bool {
+        match self {
+            Self::Port(e) => e.is_retryable(),
+            Self::Unreadable(_) => false,
+            Self::InProgress | Self::NotSent => true,
+        }
+    }
+}
+
+/// The answers of one message, to be sent in the batch's outbox call.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pending {
+    /// The idempotency key.
+    pub message_id: String,
+    /// What to send.
+    pub outgoing: Vec<Outgoing>,
+}
+
+/// What recording a delivery found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Written {
+    /// Written now; its answers are pending.
+    New(Pending),
+    /// Done and answered before: nothing to do.
+    Duplicate,
+    /// Done before, but its answers were never confirmed sent: send them again.
+    Resend(Pending),
+}
+
+/// A use case's outcome for one record.
+pub trait Answered {
+    /// The answers still to send, if any.
+    fn pending(&self) -> Option<&Pending>;
+    /// A short label for logs and metrics.
+    fn label(&self) -> &'static str;
+}
+
+/// The shared pipeline over a message store, an outbox, a dead-letter log and a clock.
+pub struct Pipeline<M, H, D, C> {
+    /// Idempotency records and the business writes.
+    pub messages: M,
+    /// Toward Helsenorge and the EPJ.
+    pub outbox: H,
+    /// Dead-letter records.
+    pub dead_letters: D,
+    /// Time.
+    pub clock: C,
+    /// The source queue's name, for dead-letter records.
+    pub source_queue: String,
+}
+
+impl<M: MessageStore, H: HelsenorgeOutbox, D: DeadLetterLog, C: Clock> Pipeline<M, H, D, C> {
+    /// R-IN-3: one atomic write keyed by the delivery's id; a redelivery sees what was done.
+    pub async fn record(&self, d: Delivery) -> Result<Written, ProcessError> {
+        let now = self.clock.now();
+        match self.messages.record(&d).await? {
+            Recorded::New => Ok(Written::New(Pending { message_id: d.message_id, outgoing: d.outgoing })),
+            Recorded::Existing(p) if p.sent => Ok(Written::Duplicate),
+            // The first delivery died before its answer was confirmed sent: send it now.
+            Recorded::Existing(p) if now.duration_since(p.processed_at) > SEND_LEASE => {
+                Ok(Written::Resend(Pending { message_id: p.message_id, outgoing: p.outgoing }))
+            }
+            // Another delivery is processing it right now: let SQS bring it back later.
+            Recorded::Existing(_) => Err(ProcessError::InProgress),
+        }
+    }
+
+    /// Sends the answers of a batch in as few calls as possible and marks the messages whose
+    /// answers all went out. Returns the ids of those not fully sent.
+    pub async fn send_pending(&self, pending: &[&Pending]) -> Result<Vec<String>, PortError> {
+        let all: Vec<Outgoing> = pending.iter().flat_map(|p| p.outgoing.iter().cloned()).collect();
+        if all.is_empty() {
+            return Ok(vec![]);
+        }
+        let failed = self.outbox.send(&all).await?;
+        let (sent, unsent): (Vec<&&Pending>, Vec<&&Pending>) =
+            pending.iter().partition(|p| p.outgoing.iter().all(|o| !failed.contains(&o.id)));
+        let sent_ids: Vec<String> = sent.iter().map(|p| p.message_id.clone()).collect();
+        if !sent_ids.is_empty() {
+            self.messages.mark_sent(&sent_ids).await?;
+        }
+        Ok(unsent.iter().map(|p| p.message_id.clone()).collect())
+    }
+
+    /// Records a failed record for support and the republisher (R-DLQ-4).
+    pub async fn record_failure(
+        &self,
+        message_id: &str,
+        kind: Option<String>,
+        receive_count: u32,
+        error: &ProcessError,
+    ) -> Result<(), PortError> {
+        self.dead_letters
+            .record(&RecordedError {
+                message_id: message_id.to_string(),
+                source_queue: self.source_queue.clone(),
+                kind,
+                receive_count,
+                class: if error.is_retryable() { ErrorClass::Transient } else { ErrorClass::Permanent },
+                error: RecordedError::scrub(&error_chain(error)),
+                at: self.clock.now(),
+            })
+            .await
+    }
+
+    /// Processes a batch with bounded concurrency, one span per record carrying its message id
+    /// (never a national id or a body), sends all answers in batched calls, and returns the SQS
+    /// message ids of the records that failed (for `ReportBatchItemFailures`).
+    pub async fn handle_batch<'a, F, Fut, O>(&self, records: &'a [RecordIn], concurrency: usize, process: F) -> Vec<String>
+    where
+        F: Fn(&'a RecordIn) -> Fut,
+        Fut: Future<Output = Result<O, ProcessError>> + 'a,
+        O: Answered,
+    {
+        use futures::StreamExt;
+        use tracing::Instrument;
+
+        let results: Vec<(&RecordIn, Result<O, ProcessError>)> = futures::stream::iter(records)
+            .map(|r| {
+                let span = tracing::info_span!("record", message_id = %r.sqs_message_id, receive_count = r.receive_count);
+                let fut = process(r);
+                async move { (r, fut.await) }.instrument(span)
+            })
+            .buffer_unordered(concurrency.max(1))
+            .collect()
+            .await;
+
+        let mut failed: Vec<String> = vec![];
+        let mut pending: Vec<(&RecordIn, &Pending)> = vec![];
+        for (r, result) in &results {
+            match result {
+                Ok(outcome) => {
+                    tracing::info!(message_id = %r.sqs_message_id, outcome = outcome.label(), "processed");
+                    if let Some(p) = outcome.pending() {
+                        pending.push((r, p));
+                    }
+                }
+                Err(e) => {
+                    self.fail(r, e).await;
+                    failed.push(r.sqs_message_id.clone());
+                }
+            }
+        }
+        let to_send: Vec<&Pending> = pending.iter().map(|(_, p)| *p).collect();
+        let unsent = match self.send_pending(&to_send).await {
+            Ok(ids) => ids,
+            Err(e) => {
+                // Nothing is lost: the answers stay recorded as unsent and go out on redelivery.
+                let e = RecordedError::scrub(&error_chain(&e));
+                tracing::warn!(error = %e, records = to_send.len(), "answers not sent");
+                to_send.iter().map(|p| p.message_id.clone()).collect()
+            }
+        };
+        for (r, p) in &pending {
+            if unsent.contains(&p.message_id) {
+                self.fail(r, &ProcessError::NotSent).await;
+                failed.push(r.sqs_message_id.clone());
+            }
+        }
+        failed
+    }
+
+    /// Logs a failed record (scrubbed) and records it for support; best effort.
+    async fn fail(&self, r: &RecordIn, e: &ProcessError) {
+        let error = RecordedError::scrub(&error_chain(e));
+        tracing::warn!(message_id = %r.sqs_message_id, retryable = e.is_retryable(), error = %error, "record failed");
+        let kind = envelope_head(&r.body).kind;
+        if let Err(log_err) = self.record_failure(&r.sqs_message_id, kind, r.receive_count, e).await {
+            let log_err = RecordedError::scrub(&error_chain(&log_err));
+            tracing::error!(message_id = %r.sqs_message_id, error = %log_err, "could not record the failure");
+        }
+    }
+}
+
+/// An error with its sources, for the dead-letter record (scrubbed by the caller).
+pub fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut src = e.source();
+    while let Some(s) = src {
+        text.push_str(": ");
+        text.push_str(&s.to_string());
+        src = s.source();
+    }
+    text
+}

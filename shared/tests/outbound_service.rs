@@ -1,0 +1,227 @@
+//! The outbound use case on in-memory adapters: authorization, limits, idempotency and the
+//! receipt statuses, with the inbound use case feeding AppRecs back.
+
+use jiff::SignedDuration;
+use serde_json::{Value, json};
+use shared::adapters::memory::{ManualClock, MemoryDb};
+use shared::app::inbound::InboundService;
+use shared::app::outbound::{Outcome, OutboundService};
+use shared::app::pipeline::{Answered, Pipeline, ProcessError};
+use shared::domain::message::{Author, EntryKind, OutMessage};
+use shared::domain::receipt::OutboundStatus;
+use shared::domain::reply::{MAX_ATTACHMENTS_BYTES, ReplyOutcome, ReplyRefusal, ReplyResult};
+use shared::domain::{IdMode, ServiceKey};
+use shared::error::Retryable;
+use shared::fixtures::{CITIZEN, consented_citizen, id, service, ts, usable_activation};
+use shared::ports::{MessageStore, OutboundStore};
+
+type Outbound = OutboundService<MemoryDb, MemoryDb, MemoryDb, MemoryDb, ManualClock>;
+type Inbound = InboundService<MemoryDb, MemoryDb, MemoryDb, MemoryDb, MemoryDb, MemoryDb, ManualClock>;
+
+fn pipeline(db: &MemoryDb, clock: &ManualClock, queue: &str) -> Pipeline<MemoryDb, MemoryDb, MemoryDb, ManualClock> {
+    Pipeline {
+        messages: db.clone(),
+        outbox: db.clone(),
+        dead_letters: db.clone(),
+        clock: clock.clone(),
+        source_queue: queue.into(),
+    }
+}
+
+fn setup() -> (Outbound, Inbound, MemoryDb, ManualClock) {
+    let db = MemoryDb::new();
+    let clock = ManualClock::at(ts("2026-03-01T10:00:00Z"));
+    {
+        let mut s = db.state();
+        s.citizens.insert(id(CITIZEN), consented_citizen(CITIZEN, &service()));
+        s.activations.insert(service(), usable_activation(&service()));
+    }
+    let out = OutboundService { gate: db.clone(), pipeline: pipeline(&db, &clock, "OutboundQueue"), id_mode: IdMode::Production };
+    let inb = InboundService {
+        gate: db.clone(),
+        appointments: db.clone(),
+        outbound: db.clone(),
+        pipeline: pipeline(&db, &clock, "InboundQueue"),
+        id_mode: IdMode::Production,
+    };
+    (out, inb, db, clock)
+}
+
+fn request(reply_id: &str) -> Value {
+    json!({
+        "version": 1,
+        "replyId": reply_id,
+        "staff": {"staffId": "sykepleier-17", "functions": ["digihelse_les"], "departments": ["115"]},
+        "origin": "dialog-window",
+        "citizen": CITIZEN,
+        "service": service(),
+        "subject": "Svar om besøk",
+        "body": "Vi kommer kl. 10 i morgen.",
+        "attachments": [],
+    })
+}
+
+async fn run(svc: &Outbound, body: &Value) -> Result<Outcome, ProcessError> {
+    let outcome = svc.process(&body.to_string()).await?;
+    if let Some(p) = outcome.pending() {
+        assert!(svc.pipeline.send_pending(&[p]).await.unwrap().is_empty());
+    }
+    Ok(outcome)
+}
+
+fn results(db: &MemoryDb) -> Vec<ReplyResult> {
+    db.state()
+        .sent
+        .iter()
+        .filter_map(|o| match &o.message {
+            OutMessage::ReplyResult(r) => Some(r.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+fn messages_to_helsenorge(db: &MemoryDb) -> usize {
+    db.state().sent.iter().filter(|o| matches!(o.message, OutMessage::DialogMessage { .. })).count()
+}
+
+#[tokio::test]
+async fn r_out_2_authorized_reply_is_journaled_recorded_sent_and_answered() {
+    let (svc, _, db, _) = setup();
+    assert!(matches!(run(&svc, &request("r-1")).await.unwrap(), Outcome::Sent(_)));
+    assert_eq!(messages_to_helsenorge(&db), 1);
+    assert_eq!(results(&db)[0].outcome, ReplyOutcome::Sent);
+    let journal = db.journal(&id(CITIZEN)).await.unwrap();
+    assert_eq!(journal.len(), 1);
+    assert_eq!(journal[0].kind, EntryKind::Reply);
+    assert_eq!(journal[0].author, Author::Staff { staff_id: "sykepleier-17".into() });
+    let stored = db.reply("r-1").await.unwrap().unwrap();
+    assert_eq!(stored.status(ts("2026-03-01T10:01:00Z"), SignedDuration::from_hours(1)), OutboundStatus::Sent);
+}
+
+#[tokio::test]
+async fn r_acc_1_r_acc_2_r_out_1_r_out_2_each_refusal_is_a_result_for_the_epj() {
+    type Change = Box<dyn Fn(&mut Value)>;
+    let cases: Vec<(&str, Change, ReplyRefusal)> = vec![
+        ("no-les", Box::new(|r: &mut Value| r["staff"]["functions"] = json!(["digihelse_adm"])), ReplyRefusal::MissingDigihelseLes),
+        ("no-dept", Box::new(|r: &mut Value| r["staff"]["departments"] = json!(["116"])), ReplyRefusal::NoDepartmentAccess),
+        ("inbox", Box::new(|r: &mut Value| r["origin"] = json!("department-inbox")), ReplyRefusal::NotFromDialogWindow),
+        (
+            "bad-id",
+            Box::new(|r: &mut Value| r["citizen"] = json!("30108299921")),
+            ReplyRefusal::InvalidNationalId("the control digits of the national id are wrong".into()),
+        ),
+        ("no-consent", Box::new(|r: &mut Value| r["citizen"] = json!("02013299997")), ReplyRefusal::NoConsent),
+        (
+            "not-activated",
+            Box::new(|r: &mut Value| {
+                r["service"] = json!({"department": "115", "serviceType": "PS"});
+            }),
+            ReplyRefusal::NotActivated,
+        ),
+    ];
+    for (name, change, refusal) in cases {
+        let (svc, _, db, _) = setup();
+        if name == "not-activated" {
+            let mut s = db.state();
+            let c = s.citizens.get_mut(&id(CITIZEN)).unwrap();
+            c.record_card.insert(ServiceKey::parse("115", "PS").unwrap());
+        }
+        let mut r = request(&format!("r-{name}"));
+        change(&mut r);
+        let out = run(&svc, &r).await.unwrap();
+        assert_eq!(out, Outcome::Refused(out.pending().unwrap().clone(), refusal.clone()), "{name}");
+        let res = results(&db);
+        assert_eq!(res.len(), 1, "{name}");
+        assert_eq!(res[0].outcome, ReplyOutcome::Refused);
+        assert_eq!(res[0].refusal.as_ref(), Some(&refusal));
+        assert_eq!(messages_to_helsenorge(&db), 0, "{name}: nothing sent");
+        assert!(db.state().journal.is_empty(), "{name}: nothing journaled");
+        assert!(db.state().outbound.is_empty());
+    }
+}
+
+#[tokio::test]
+async fn r_out_4_attachments_up_to_12_mib_pass_and_one_byte_more_is_refused() {
+    let (svc, _, db, _) = setup();
+    let with = |id: &str, size: u64| {
+        let mut r = request(id);
+        r["attachments"] = json!([
+            {"name": "a.pdf", "mediaType": "application/pdf", "size": size - 1000, "contentRef": "doc-1"},
+            {"name": "b.png", "mediaType": "image/png", "size": 1000, "contentRef": "doc-2"}
+        ]);
+        r
+    };
+    assert!(matches!(run(&svc, &with("r-max", MAX_ATTACHMENTS_BYTES)).await.unwrap(), Outcome::Sent(_)));
+    let over = run(&svc, &with("r-over", MAX_ATTACHMENTS_BYTES + 1)).await.unwrap();
+    assert!(matches!(over, Outcome::Refused(_, ReplyRefusal::AttachmentsTooLarge { total: 12_582_913 })));
+    assert_eq!(messages_to_helsenorge(&db), 1);
+}
+
+#[tokio::test]
+async fn r_out_2_a_redelivered_request_sends_once() {
+    let (svc, _, db, _) = setup();
+    assert!(matches!(run(&svc, &request("r-dup")).await.unwrap(), Outcome::Sent(_)));
+    for _ in 0..4 {
+        assert_eq!(run(&svc, &request("r-dup")).await.unwrap(), Outcome::Duplicate);
+    }
+    assert_eq!(messages_to_helsenorge(&db), 1);
+    assert_eq!(db.journal(&id(CITIZEN)).await.unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn r_out_3_receipt_ok_rejected_and_missing() {
+    let (svc, inbound, db, clock) = setup();
+    for r in ["r-ok", "r-rej", "r-missing"] {
+        run(&svc, &request(r)).await.unwrap();
+    }
+    let apprec = |mid: &str, answers: &str, status: &str| {
+        json!({"version": 1, "messageId": mid, "sentAt": "2026-03-01T10:05:00Z",
+               "message": {"kind": "apprec", "answersMessageId": answers, "status": status,
+                           "errors": if status == "rejected" { json!([{"code": "E35", "reason": "Ukjent"}]) } else { json!([]) }}})
+        .to_string()
+    };
+    inbound.process(&apprec("hn-a1", "r-ok", "ok")).await.unwrap();
+    inbound.process(&apprec("hn-a2", "r-rej", "rejected")).await.unwrap();
+    let deadline = SignedDuration::from_hours(1);
+    let status = |id: &str, now| {
+        let o = db.state().outbound[id].clone();
+        o.status(now, deadline)
+    };
+    let soon = ts("2026-03-01T10:30:00Z");
+    assert_eq!(status("r-ok", soon), OutboundStatus::ReceiptOk);
+    assert_eq!(status("r-rej", soon), OutboundStatus::Rejected { reason: "E35: Ukjent".into() });
+    assert_eq!(status("r-missing", soon), OutboundStatus::Sent);
+    clock.set(ts("2026-03-01T11:00:01Z"));
+    assert_eq!(status("r-missing", clock_now(&clock)), OutboundStatus::Missing);
+    assert_eq!(status("r-ok", clock_now(&clock)), OutboundStatus::ReceiptOk, "a receipt never goes missing");
+}
+
+fn clock_now(c: &ManualClock) -> jiff::Timestamp {
+    use shared::ports::Clock;
+    c.now()
+}
+
+#[tokio::test]
+async fn r_out_3_a_citizens_replies_newest_first() {
+    let (svc, _, db, clock) = setup();
+    for (i, r) in ["r-a", "r-b", "r-c"].iter().enumerate() {
+        clock.set(ts("2026-03-01T10:00:00Z").checked_add(SignedDuration::from_mins(i as i64)).unwrap());
+        run(&svc, &request(r)).await.unwrap();
+    }
+    let ids: Vec<String> = db.replies_of(&id(CITIZEN)).await.unwrap().into_iter().map(|o| o.message_id).collect();
+    assert_eq!(ids, ["r-c", "r-b", "r-a"]);
+}
+
+#[tokio::test]
+async fn malformed_request_with_an_id_is_refused_and_without_is_a_dead_letter() {
+    let (svc, _, db, _) = setup();
+    let mut r = request("r-bad");
+    r["unexpected"] = json!(CITIZEN);
+    let out = run(&svc, &r).await.unwrap();
+    let Outcome::Refused(_, ReplyRefusal::InvalidRequest(why)) = out else { panic!("{out:?}") };
+    assert!(!why.contains(CITIZEN), "{why}");
+    let err = svc.process("{\"body\": \"secret\"").await.unwrap_err();
+    assert!(!err.is_retryable());
+    assert!(!err.to_string().contains("secret"));
+    assert!(db.state().sent.iter().all(|o| !matches!(o.message, OutMessage::DialogMessage { .. })));
+}
