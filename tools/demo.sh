@@ -15,17 +15,26 @@ step "local AWS stack (moto, single-threaded) on 127.0.0.1:$PORT"
 $PY tools/stack.py start --port "$PORT"
 step "provision every queue and table declared in template.yaml"
 $PY tools/stack.py provision --port "$PORT" > .local/stack.json
-$PY tools/stack.py env all --port "$PORT" --format dotenv > .local/functions.env
-echo "function environment (as in Lambda): .local/functions.env"
+FAKE_PORT=${DEMO_FAKE_PORT:-4580}
+$PY tools/stack.py helseid-key --port "$PORT"
+$PY tools/stack.py env all --port "$PORT" --format dotenv \
+  --set HELSENORGE_AKTIV_BASE_URL=http://127.0.0.1:$FAKE_PORT \
+  --set HELSEID_TOKEN_URL=http://127.0.0.1:$FAKE_PORT/connect/token \
+  --set HELSEID_CLIENT_ID=helsedialog-test > .local/functions.env
+echo "function environment (as in Lambda, NHN pointed at the local fake): .local/functions.env"
 
 step "build the functions"
 cargo build --workspace --bins --quiet
+
+step "local fake of HelsenorgeAktiv + HelseID on 127.0.0.1:$FAKE_PORT (events/helsenorge/aktiv.json)"
+./target/debug/helsenorge-fake "$FAKE_PORT" events/helsenorge/aktiv.json > .local/fake.log 2>&1 &
+FAKE=$!
 
 step "cargo lambda watch (runtime emulator) on 127.0.0.1:$INVOKE_PORT"
 cargo lambda watch --quiet --ignore-changes --invoke-address 127.0.0.1 --invoke-port "$INVOKE_PORT" \
   --env-file .local/functions.env > .local/watch.log 2>&1 &
 WATCH=$!
-trap 'kill $WATCH 2>/dev/null || true' EXIT
+trap 'kill $WATCH $FAKE 2>/dev/null || true' EXIT
 up=""
 for _ in $(seq 1 150); do
   if (exec 3<>/dev/tcp/127.0.0.1/"$INVOKE_PORT") 2>/dev/null; then up=1; break; fi
@@ -78,6 +87,16 @@ for e in invalid-from-inbox invalid-without-digihelse-les invalid-attachments-to
 done
 step "results for the EPJ"
 admin epj-results
+
+step "status-icon: icons for the sample citizens (POST /status-icon, /status-icons)"
+for e in one many invalid-national-id invalid-too-many; do
+  invoke status-icon "events/status-icon/$e.json"
+done
+step "status-icon with HelsenorgeAktiv hanging: no-icon within the 1 s deadline"
+fake_mode() { $PY -c "import json,sys,urllib.request as u; u.urlopen(u.Request('http://127.0.0.1:$FAKE_PORT/_fake/mode', data=json.dumps({'mode': sys.argv[1]}).encode(), headers={'content-type': 'application/json'}))" "$1"; }
+fake_mode hang
+time invoke status-icon events/status-icon/one.json
+fake_mode normal
 
 step "administrative journal of citizen 3010******0 (graded AJ)"
 admin journal 30108299920

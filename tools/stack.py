@@ -14,6 +14,8 @@ Commands:
   provision create every declared queue and table (idempotent); --prefix isolates a set
   env       the environment variables a function gets in Lambda, resolved against the stack
   status    is the server up?
+  helseid-key  create a fresh EC P-256 key as the HelseID key secret on moto (tests, demo);
+            the key exists only in the local stack, never in the repository
 
 Resource names are `<prefix><LogicalId>` (prefix default `hd-`).
 """
@@ -286,6 +288,28 @@ def provision(stack: Stack, quiet: bool = False) -> dict:
     return created
 
 
+def helseid_key(port: int, name: str):
+    import boto3
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
+    sm = boto3.client(
+        "secretsmanager", endpoint_url=endpoint(port), region_name=os.environ.get("AWS_REGION", REGION),
+        aws_access_key_id=os.environ.get("AWS_ACCESS_KEY_ID", "test"),
+        aws_secret_access_key=os.environ.get("AWS_SECRET_ACCESS_KEY", "test"),
+    )
+    try:
+        sm.put_secret_value(SecretId=name, SecretString=pem)
+    except sm.exceptions.ResourceNotFoundException:
+        sm.create_secret(Name=name, SecretString=pem)
+    print(f"secret {name}: a fresh EC P-256 key (local stack only)", file=sys.stderr)
+    return 0
+
+
 # ----------------------------------------------------------------------------- server
 def _pidfile(port: int) -> Path:
     return STATE / f"moto-{port}.pid"
@@ -353,12 +377,15 @@ def stop(port: int):
 # ----------------------------------------------------------------------------- cli
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("command", choices=["serve", "start", "stop", "provision", "env", "status"])
+    p.add_argument("command", choices=["serve", "start", "stop", "provision", "env", "status", "helseid-key"])
+    p.add_argument("--name", help="for helseid-key: the secret's name")
     p.add_argument("function", nargs="?", help="for env: logical id or binary name; 'all' for every function")
     p.add_argument("--port", type=int, default=DEFAULT_PORT)
     p.add_argument("--prefix", default=os.environ.get("HELSEDIALOG_PREFIX", DEFAULT_PREFIX))
     p.add_argument("--format", choices=["json", "dotenv", "sam"], default="json")
     p.add_argument("--quiet", action="store_true")
+    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                   help="for env: override a variable (e.g. point HELSENORGE_AKTIV_BASE_URL at the fake)")
     a = p.parse_args(argv)
 
     if a.command == "serve":
@@ -371,6 +398,9 @@ def main(argv=None):
         up = is_up(a.port)
         print("up" if up else "down")
         return 0 if up else 1
+
+    if a.command == "helseid-key":
+        return helseid_key(a.port, a.name or "helsedialog/helseid-private-key")
 
     stack = Stack(load_template(), a.prefix, a.port)
     if a.command == "provision":
@@ -388,6 +418,9 @@ def main(argv=None):
                     env[k] = v
         else:
             env = stack.function_env(a.function)
+        for kv in a.set:
+            k, _, v = kv.partition("=")
+            env[k] = v
         if a.format == "sam":
             # sam local invoke --env-vars: {"LogicalId": {"VAR": "value"}}
             names = list(stack.all_function_env()) if not a.function or a.function == "all" else [a.function]

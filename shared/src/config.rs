@@ -138,3 +138,60 @@ pub fn receipt_deadline() -> Result<jiff::SignedDuration, ConfigError> {
     }
     Ok(jiff::SignedDuration::from_mins(minutes))
 }
+
+/// status-icon's configuration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatusIconConfig {
+    /// `CITIZENS_TABLE`: local history for R-ICON-1 and the last known icon.
+    pub citizens_table: String,
+    /// HelsenorgeAktiv and HelseID.
+    pub helsenorge: HelsenorgeConfig,
+    /// `LOOKUP_DEADLINE_MS` (default 1000): the deadline on a whole lookup (R-ICON-7).
+    pub deadline: std::time::Duration,
+    /// `NATIONAL_ID_MODE`: production (default) or test.
+    pub id_mode: crate::domain::IdMode,
+}
+
+/// Where HelsenorgeAktiv and HelseID are, and who we are to them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HelsenorgeConfig {
+    /// `HELSENORGE_AKTIV_BASE_URL`.
+    pub aktiv_base_url: String,
+    /// `HELSEID_TOKEN_URL`.
+    pub token_url: String,
+    /// `HELSEID_CLIENT_ID`.
+    pub client_id: String,
+    /// `HELSEID_SCOPE` (default `nhn:helsenorge.aktiv`).
+    pub scope: String,
+    /// `HELSEID_KEY_SECRET_NAME`: the Secrets Manager secret with the private key (PEM).
+    pub key_secret_name: String,
+}
+
+impl HelsenorgeConfig {
+    /// Reads the configuration.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Ok(Self {
+            aktiv_base_url: required("HELSENORGE_AKTIV_BASE_URL")?,
+            token_url: required("HELSEID_TOKEN_URL")?,
+            client_id: required("HELSEID_CLIENT_ID")?,
+            scope: parsed_or("HELSEID_SCOPE", "nhn:helsenorge.aktiv".to_string())?,
+            key_secret_name: required("HELSEID_KEY_SECRET_NAME")?,
+        })
+    }
+}
+
+impl StatusIconConfig {
+    /// Reads the configuration; a missing variable is a clear error at start-up.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        let ms: u64 = parsed_or("LOOKUP_DEADLINE_MS", 1000)?;
+        if ms == 0 || ms > 10_000 {
+            return Err(ConfigError::Invalid { name: "LOOKUP_DEADLINE_MS", reason: "must be 1 to 10000" });
+        }
+        Ok(Self {
+            citizens_table: required("CITIZENS_TABLE")?,
+            helsenorge: HelsenorgeConfig::from_env()?,
+            deadline: std::time::Duration::from_millis(ms),
+            id_mode: parsed_or("NATIONAL_ID_MODE", crate::domain::IdMode::Production)?,
+        })
+    }
+}

@@ -1,6 +1,7 @@
 //! Ports: the narrow async traits the use cases are generic over. Each has an in-memory adapter
 //! (`adapters::memory`) and, behind the `aws` feature, a DynamoDB or SQS one.
 
+use std::collections::HashMap;
 use std::future::Future;
 
 use jiff::Timestamp;
@@ -10,6 +11,7 @@ use crate::domain::dead_letter::{Alert, RecordedError};
 use crate::domain::message::{InboxItem, JournalEntry, Outgoing};
 use crate::domain::receipt::ReceiptFact;
 use crate::domain::reply::OutboundMessage;
+use crate::domain::consent::AktivFacts;
 use crate::domain::{Activation, CitizenRecord, NationalId, ServiceKey};
 use crate::error::PortError;
 
@@ -168,4 +170,16 @@ pub trait DeadLetterLog: Send + Sync {
 pub trait AlertSink: Send + Sync {
     /// Sends one alert.
     fn send(&self, alert: &Alert) -> impl Future<Output = Result<(), PortError>> + Send;
+}
+
+/// NHN's HelsenorgeAktiv check (R-ICON-1..7, R-CIT-3).
+pub trait AktivClient: Send + Sync {
+    /// The facts for up to 1000 ids in one call; an id NHN does not answer for is left out.
+    fn lookup(&self, ids: &[NationalId]) -> impl Future<Output = Result<Vec<(NationalId, AktivFacts)>, PortError>> + Send;
+}
+
+/// Reads citizens' records (consent state and history).
+pub trait CitizenReader: Send + Sync {
+    /// The records of those of `ids` that are known.
+    fn citizens(&self, ids: &[NationalId]) -> impl Future<Output = Result<HashMap<NationalId, CitizenRecord>, PortError>> + Send;
 }

@@ -13,10 +13,11 @@ use crate::domain::dead_letter::{Alert, RecordedError};
 use crate::domain::message::{InboxItem, JournalEntry, Outgoing};
 use crate::domain::receipt::ReceiptFact;
 use crate::domain::reply::OutboundMessage;
+use crate::domain::consent::AktivFacts;
 use crate::domain::{Activation, CitizenRecord, DepartmentCode, NationalId, ServiceKey};
 use crate::error::PortError;
 use crate::ports::{
-    AlertSink, AppointmentStore, Clock, DeadLetterLog, Delivery, GateFacts, GateReader, HelsenorgeOutbox,
+    AktivClient, AlertSink, AppointmentStore, CitizenReader, Clock, DeadLetterLog, Delivery, GateFacts, GateReader, HelsenorgeOutbox,
     MessageStore, OutboundStore, Processed, ReceiptApplied, Recorded,
 };
 
@@ -45,6 +46,24 @@ pub struct State {
     pub dead_letters: BTreeMap<String, RecordedError>,
     /// Alerts sent.
     pub alerts: Vec<Alert>,
+    /// What the fake HelsenorgeAktiv answers.
+    pub aktiv: HashMap<NationalId, AktivFacts>,
+    /// How the fake HelsenorgeAktiv behaves.
+    pub aktiv_mode: AktivMode,
+    /// Calls made to the fake HelsenorgeAktiv, with their id counts.
+    pub aktiv_calls: Vec<usize>,
+}
+
+/// How the in-memory HelsenorgeAktiv behaves.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum AktivMode {
+    /// Answers from `State::aktiv`.
+    #[default]
+    Normal,
+    /// Fails every call (a 5xx).
+    Fail,
+    /// Never answers.
+    Hang,
 }
 
 /// A shared in-memory database implementing every port.
@@ -188,6 +207,31 @@ impl AlertSink for MemoryDb {
     async fn send(&self, alert: &Alert) -> Result<(), PortError> {
         self.state().alerts.push(alert.clone());
         Ok(())
+    }
+}
+
+impl AktivClient for MemoryDb {
+    async fn lookup(&self, ids: &[NationalId]) -> Result<Vec<(NationalId, AktivFacts)>, PortError> {
+        let mode = {
+            let mut s = self.state();
+            s.aktiv_calls.push(ids.len());
+            s.aktiv_mode
+        };
+        match mode {
+            AktivMode::Normal => {
+                let s = self.state();
+                Ok(ids.iter().filter_map(|id| s.aktiv.get(id).map(|f| (id.clone(), *f))).collect())
+            }
+            AktivMode::Fail => Err(PortError::transient("HelsenorgeAktiv", "503 Service Unavailable")),
+            AktivMode::Hang => std::future::pending().await,
+        }
+    }
+}
+
+impl CitizenReader for MemoryDb {
+    async fn citizens(&self, ids: &[NationalId]) -> Result<HashMap<NationalId, CitizenRecord>, PortError> {
+        let s = self.state();
+        Ok(ids.iter().filter_map(|id| s.citizens.get(id).map(|c| (id.clone(), c.clone()))).collect())
     }
 }
 

@@ -2,4 +2,6 @@
 
 #[cfg(feature = "aws")]
 pub mod aws;
+#[cfg(feature = "helsenorge")]
+pub mod helsenorge;
 pub mod memory;

@@ -2,6 +2,7 @@
 
 pub mod appointments;
 pub mod epj;
+pub mod icon;
 pub mod inbound;
 pub mod outbound;
 pub mod pipeline;

@@ -36,7 +36,7 @@ use crate::domain::reply::OutboundMessage;
 use crate::domain::{Activation, CitizenRecord, DepartmentCode, NationalId, ServiceKey};
 use crate::error::PortError;
 use crate::ports::{
-    AppointmentStore, DeadLetterLog, Delivery, GateFacts, GateReader, MessageStore, OutboundStore, Processed,
+    AppointmentStore, CitizenReader, DeadLetterLog, Delivery, GateFacts, GateReader, MessageStore, OutboundStore, Processed,
     ReceiptApplied, Recorded,
 };
 
@@ -122,15 +122,29 @@ pub struct Dynamo {
     tables: Tables,
 }
 
-#[derive(Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+/// The `STATE` item. Every field has a default: the delivery transaction's update of
+/// `lastMessageAt` must never make an item that cannot be read back.
+#[derive(Serialize, Deserialize, Default)]
+#[serde(rename_all = "camelCase", default)]
 struct CitizenState {
-    citizen: NationalId,
+    pk: String,
     aktiv: AktivFacts,
     synced_at: Option<Timestamp>,
     consent_first_given_at: Option<Timestamp>,
     consent_withdrawn_at: Option<Timestamp>,
     last_message_at: Option<Timestamp>,
+}
+
+impl CitizenState {
+    fn into_record(self, citizen: NationalId) -> CitizenRecord {
+        let mut r = CitizenRecord::new(citizen);
+        r.aktiv = self.aktiv;
+        r.synced_at = self.synced_at;
+        r.consent_first_given_at = self.consent_first_given_at;
+        r.consent_withdrawn_at = self.consent_withdrawn_at;
+        r.last_message_at = self.last_message_at;
+        r
+    }
 }
 
 impl Dynamo {
@@ -143,7 +157,7 @@ impl Dynamo {
     pub async fn put_citizen(&self, c: &CitizenRecord) -> Result<(), PortError> {
         let pk = format!("CIT#{}", c.citizen.expose());
         let state = CitizenState {
-            citizen: c.citizen.clone(),
+            pk: pk.clone(),
             aktiv: c.aktiv,
             synced_at: c.synced_at,
             consent_first_given_at: c.consent_first_given_at,
@@ -340,20 +354,65 @@ impl GateReader for Dynamo {
             }
         }
         if state.is_some() || card {
-            let mut record = CitizenRecord::new(citizen.clone());
-            if let Some(st) = state {
-                record.aktiv = st.aktiv;
-                record.synced_at = st.synced_at;
-                record.consent_first_given_at = st.consent_first_given_at;
-                record.consent_withdrawn_at = st.consent_withdrawn_at;
-                record.last_message_at = st.last_message_at;
-            }
+            let mut record = state.unwrap_or_default().into_record(citizen.clone());
             if card {
                 record.record_card.insert(service.clone());
             }
             facts.citizen = Some(record);
         }
         Ok(facts)
+    }
+}
+
+impl CitizenReader for Dynamo {
+    /// BatchGetItem of the `STATE` items, 100 keys a call, four calls at a time.
+    async fn citizens(&self, ids: &[NationalId]) -> Result<HashMap<NationalId, CitizenRecord>, PortError> {
+        use futures::{StreamExt, TryStreamExt};
+        let chunks: Vec<Vec<NationalId>> = ids.chunks(100).map(<[NationalId]>::to_vec).collect();
+        let found: Vec<Vec<CitizenState>> = futures::stream::iter(chunks)
+            .map(|chunk| async move {
+                let mut keys = KeysAndAttributes::builder();
+                for id in &chunk {
+                    keys = keys.keys(key(format!("CIT#{}", id.expose()), "STATE"));
+                }
+                let mut request = HashMap::from([(
+                    self.tables.citizens.clone(),
+                    keys.build().map_err(|e| PortError::permanent("build batch get", e))?,
+                )]);
+                let mut states = vec![];
+                for attempt in 0..5 {
+                    let out = self
+                        .client
+                        .batch_get_item()
+                        .set_request_items(Some(request))
+                        .send()
+                        .await
+                        .map_err(|e| classify("read citizens", e))?;
+                    for (_, items) in out.responses.unwrap_or_default() {
+                        for item in items {
+                            states.push(from_item::<CitizenState>("citizen state", item)?);
+                        }
+                    }
+                    request = out.unprocessed_keys.unwrap_or_default();
+                    if request.is_empty() {
+                        return Ok(states);
+                    }
+                    tokio::time::sleep(std::time::Duration::from_millis(20 << attempt)).await;
+                }
+                Err(PortError::transient("read citizens", "unprocessed keys after retries"))
+            })
+            .buffer_unordered(4)
+            .try_collect()
+            .await?;
+        let by_pk: HashMap<String, &NationalId> = ids.iter().map(|id| (format!("CIT#{}", id.expose()), id)).collect();
+        Ok(found
+            .into_iter()
+            .flatten()
+            .filter_map(|st| {
+                let id = (*by_pk.get(&st.pk)?).clone();
+                Some((id.clone(), st.into_record(id)))
+            })
+            .collect())
     }
 }
 

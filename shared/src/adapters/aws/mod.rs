@@ -17,13 +17,15 @@ pub struct AwsClients {
     pub dynamodb: aws_sdk_dynamodb::Client,
     /// SQS client.
     pub sqs: aws_sdk_sqs::Client,
+    /// The shared SDK configuration, for other clients (Secrets Manager).
+    pub sdk: aws_config::SdkConfig,
 }
 
 impl AwsClients {
     /// Loads the SDK configuration from the environment and builds the clients.
     pub async fn from_env() -> Self {
         let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
-        Self { dynamodb: aws_sdk_dynamodb::Client::new(&sdk), sqs: aws_sdk_sqs::Client::new(&sdk) }
+        Self { dynamodb: aws_sdk_dynamodb::Client::new(&sdk), sqs: aws_sdk_sqs::Client::new(&sdk), sdk }
     }
 }
 

@@ -1,0 +1,133 @@
+//! The status-icon use case on in-memory adapters: every icon, the deadline, the circuit
+//! breaker, the last known icon, and the request parser.
+
+use std::time::{Duration, Instant};
+
+use jiff::SignedDuration;
+use shared::adapters::memory::{AktivMode, ManualClock, MemoryDb};
+use shared::app::icon::{BreakerConfig, CircuitBreaker, IconService, NoIconReason, QueryError, parse_query};
+use shared::domain::consent::{AktivFacts, CitizenRecord};
+use shared::domain::{IdMode, NationalIdError, StatusIcon};
+use shared::fixtures::{CITIZEN, CITIZEN_2032, REPRESENTATIVE, id, ts};
+
+type Service = IconService<MemoryDb, MemoryDb, ManualClock>;
+
+fn service(db: &MemoryDb, clock: &ManualClock, deadline_ms: u64) -> Service {
+    IconService {
+        aktiv: db.clone(),
+        citizens: db.clone(),
+        clock: clock.clone(),
+        deadline: Duration::from_millis(deadline_ms),
+        breaker: CircuitBreaker::new(BreakerConfig { failures_to_open: 3, cool_down: SignedDuration::from_secs(30) }),
+    }
+}
+
+fn facts(selv: bool, via: bool, fullmakt: bool) -> AktivFacts {
+    AktivFacts { er_digitalt_aktiv_selv: selv, er_digitalt_aktiv_via_andre: via, tildelt_fullmakt: fullmakt }
+}
+
+#[tokio::test]
+async fn r_icon_1_to_7_each_icon_from_facts_and_history() {
+    let db = MemoryDb::new();
+    let clock = ManualClock::at(ts("2026-03-01T10:00:00Z"));
+    let (a, b, c, d) = (id(CITIZEN), id(CITIZEN_2032), id(REPRESENTATIVE), id("02013299997"));
+    {
+        let mut s = db.state();
+        s.aktiv.insert(a.clone(), facts(true, false, false));
+        s.aktiv.insert(b.clone(), facts(true, true, false));
+        s.aktiv.insert(c.clone(), facts(false, true, false));
+        // d: withdrawn after consent and a message (R-ICON-1)
+        s.aktiv.insert(d.clone(), facts(false, false, false));
+        let mut rec = CitizenRecord::new(d.clone());
+        rec.apply_sync(facts(true, false, false), ts("2026-01-01T02:00:00Z"));
+        rec.last_message_at = Some(ts("2026-01-05T10:00:00Z"));
+        rec.apply_sync(facts(false, false, false), ts("2026-02-01T02:00:00Z"));
+        s.citizens.insert(d.clone(), rec);
+    }
+    let svc = service(&db, &clock, 500);
+    let icons: Vec<StatusIcon> = svc.icons(&[a, b, c.clone(), d]).await.into_iter().map(|x| x.icon).collect();
+    assert_eq!(
+        icons,
+        [
+            StatusIcon::DigitallyActive,
+            StatusIcon::DigitallyActiveSelfAndViaOthers,
+            StatusIcon::DigitallyActiveViaOthers,
+            StatusIcon::NotDigitallyActive
+        ]
+    );
+    db.state().aktiv.insert(c.clone(), facts(true, false, true));
+    assert_eq!(svc.icons(std::slice::from_ref(&c)).await[0].icon, StatusIcon::LacksConsentCompetenceActiveSelf);
+    db.state().aktiv.insert(c.clone(), facts(false, true, true));
+    assert_eq!(svc.icons(std::slice::from_ref(&c)).await[0].icon, StatusIcon::LacksConsentCompetenceNotActiveSelf);
+    db.state().aktiv.remove(&c);
+    let none = svc.icons(&[c]).await;
+    assert_eq!(none[0].icon, StatusIcon::NoIcon, "no consent: no icon");
+    assert_eq!(none[0].reason, None, "and not because NHN was down");
+}
+
+#[tokio::test]
+async fn r_icon_7_a_hanging_nhn_is_answered_no_icon_within_the_deadline_with_the_last_known_icon() {
+    let db = MemoryDb::new();
+    let clock = ManualClock::at(ts("2026-03-01T10:00:00Z"));
+    let a = id(CITIZEN);
+    {
+        let mut s = db.state();
+        s.aktiv_mode = AktivMode::Hang;
+        let mut rec = CitizenRecord::new(a.clone());
+        rec.apply_sync(facts(true, false, false), ts("2026-03-01T02:00:00Z"));
+        s.citizens.insert(a.clone(), rec);
+    }
+    let svc = service(&db, &clock, 200);
+    let started = Instant::now();
+    let answer = svc.icons(std::slice::from_ref(&a)).await.remove(0);
+    let took = started.elapsed();
+    println!("hanging HelsenorgeAktiv answered in {took:?} with a 200 ms deadline");
+    assert!(took < Duration::from_secs(2), "took {took:?}");
+    assert_eq!(answer.icon, StatusIcon::NoIcon);
+    assert_eq!(answer.reason, Some(NoIconReason::LookupUnavailable));
+    let last = answer.last_known.expect("last known icon from the nightly sync");
+    assert_eq!(last.icon, StatusIcon::DigitallyActive);
+    assert_eq!(last.synced_at, ts("2026-03-01T02:00:00Z"));
+}
+
+#[tokio::test]
+async fn r_icon_7_the_circuit_opens_after_repeated_failures_and_closes_after_the_cool_down() {
+    let db = MemoryDb::new();
+    let clock = ManualClock::at(ts("2026-03-01T10:00:00Z"));
+    let a = id(CITIZEN);
+    db.state().aktiv_mode = AktivMode::Fail;
+    db.state().aktiv.insert(a.clone(), facts(true, false, false));
+    let svc = service(&db, &clock, 500);
+    for _ in 0..3 {
+        assert_eq!(svc.icons(std::slice::from_ref(&a)).await[0].reason, Some(NoIconReason::LookupUnavailable));
+    }
+    assert_eq!(db.state().aktiv_calls.len(), 3);
+    // Open: answered at once without calling NHN.
+    db.state().aktiv_mode = AktivMode::Normal;
+    assert_eq!(svc.icons(std::slice::from_ref(&a)).await[0].reason, Some(NoIconReason::LookupUnavailable));
+    assert_eq!(db.state().aktiv_calls.len(), 3, "no call while open");
+    // After the cool-down one trial goes through and closes it.
+    clock.set(ts("2026-03-01T10:00:31Z"));
+    assert_eq!(svc.icons(std::slice::from_ref(&a)).await[0].icon, StatusIcon::DigitallyActive);
+    assert_eq!(db.state().aktiv_calls.len(), 4);
+}
+
+#[test]
+fn r_icon_7_query_parser_limits_and_never_echoes_an_id() {
+    let ids: Vec<String> = (0..1000).map(|_| CITIZEN.to_string()).collect();
+    let body = serde_json::json!({ "nationalIds": ids }).to_string();
+    assert_eq!(parse_query(body.as_bytes(), true, IdMode::Production).unwrap().len(), 1000);
+    let ids: Vec<String> = (0..1001).map(|_| CITIZEN.to_string()).collect();
+    let body = serde_json::json!({ "nationalIds": ids }).to_string();
+    assert_eq!(parse_query(body.as_bytes(), true, IdMode::Production), Err(QueryError::TooMany(1001)));
+    let bad = serde_json::json!({ "nationalIds": [CITIZEN, "30108299921"] }).to_string();
+    let err = parse_query(bad.as_bytes(), true, IdMode::Production).unwrap_err();
+    assert_eq!(err, QueryError::InvalidId { position: 2, reason: NationalIdError::ControlDigit });
+    assert!(!err.to_string().contains("3010829992"));
+    let one = serde_json::json!({ "nationalId": CITIZEN }).to_string();
+    assert_eq!(parse_query(one.as_bytes(), false, IdMode::Production).unwrap(), vec![id(CITIZEN)]);
+    let malformed = parse_query(br#"{"nationalId": 30108299920}"#, false, IdMode::Production).unwrap_err();
+    assert!(matches!(malformed, QueryError::Malformed(_)));
+    assert!(!malformed.to_string().contains("30108299920"), "{malformed}");
+    assert_eq!(parse_query(br#"{"nationalIds": []}"#, true, IdMode::Production), Err(QueryError::Empty));
+}
