@@ -183,3 +183,67 @@ pub trait CitizenReader: Send + Sync {
     /// The records of those of `ids` that are known.
     fn citizens(&self, ids: &[NationalId]) -> impl Future<Output = Result<HashMap<NationalId, CitizenRecord>, PortError>> + Send;
 }
+
+/// One citizen's new state from a sync.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyncUpdate {
+    /// The record after [`CitizenRecord::apply_sync`].
+    pub record: CitizenRecord,
+    /// Whether consent or activity changed.
+    pub changed: bool,
+}
+
+/// What the consent sync reads and writes.
+pub trait SyncStore: Send + Sync {
+    /// Every activation (few: one per activated department and service type).
+    fn activations(&self) -> impl Future<Output = Result<Vec<Activation>, PortError>> + Send;
+
+    /// One page of the citizens whose record card holds `service`, in a stable order, and the
+    /// cursor of the next page.
+    fn citizens_of(
+        &self,
+        service: &ServiceKey,
+        cursor: Option<String>,
+    ) -> impl Future<Output = Result<(Vec<NationalId>, Option<String>), PortError>> + Send;
+
+    /// Starts run `run_id` if it does not exist; returns its state either way.
+    fn begin_run(&self, run_id: &str, at: jiff::Timestamp) -> impl Future<Output = Result<crate::domain::sync::SyncRun, PortError>> + Send;
+
+    /// Records that the start phase sent `total` chunks covering `activations`.
+    fn set_total(
+        &self,
+        run_id: &str,
+        total: u32,
+        activations: &[ServiceKey],
+    ) -> impl Future<Output = Result<crate::domain::sync::SyncRun, PortError>> + Send;
+
+    /// Whether a chunk is already done (a resumed run skips it).
+    fn chunk_done(&self, run_id: &str, chunk: u32) -> impl Future<Output = Result<bool, PortError>> + Send;
+
+    /// Writes the citizens' new states, each at most once per run (a second write in the same
+    /// run is skipped). Returns how many were written.
+    fn apply_sync(&self, run_id: &str, updates: &[SyncUpdate]) -> impl Future<Output = Result<(u64, u64), PortError>> + Send;
+
+    /// Marks a chunk done (or failed) and adds its counts; returns the run's state after.
+    fn finish_chunk(
+        &self,
+        run_id: &str,
+        chunk: u32,
+        failed: bool,
+        citizens: u64,
+        changes: u64,
+    ) -> impl Future<Output = Result<crate::domain::sync::SyncRun, PortError>> + Send;
+
+    /// Marks the activations synced and the run finished (R-ACT-4); once.
+    fn finish_run(
+        &self,
+        run: &crate::domain::sync::SyncRun,
+        at: jiff::Timestamp,
+    ) -> impl Future<Output = Result<(), PortError>> + Send;
+}
+
+/// The sync work queue.
+pub trait ChunkQueue: Send + Sync {
+    /// Sends chunks (batched).
+    fn send(&self, chunks: &[crate::domain::sync::SyncChunk]) -> impl Future<Output = Result<(), PortError>> + Send;
+}

@@ -14,10 +14,11 @@ use crate::domain::message::{InboxItem, JournalEntry, Outgoing};
 use crate::domain::receipt::ReceiptFact;
 use crate::domain::reply::OutboundMessage;
 use crate::domain::consent::AktivFacts;
+use crate::domain::sync::{SyncChunk, SyncRun};
 use crate::domain::{Activation, CitizenRecord, DepartmentCode, NationalId, ServiceKey};
 use crate::error::PortError;
 use crate::ports::{
-    AktivClient, AlertSink, AppointmentStore, CitizenReader, Clock, DeadLetterLog, Delivery, GateFacts, GateReader, HelsenorgeOutbox,
+    AktivClient, AlertSink, AppointmentStore, ChunkQueue, CitizenReader, Clock, SyncStore, SyncUpdate, DeadLetterLog, Delivery, GateFacts, GateReader, HelsenorgeOutbox,
     MessageStore, OutboundStore, Processed, ReceiptApplied, Recorded,
 };
 
@@ -52,6 +53,14 @@ pub struct State {
     pub aktiv_mode: AktivMode,
     /// Calls made to the fake HelsenorgeAktiv, with their id counts.
     pub aktiv_calls: Vec<usize>,
+    /// Sync runs by id.
+    pub sync_runs: HashMap<String, SyncRun>,
+    /// Done (or failed) chunks per run.
+    pub sync_chunks: std::collections::HashSet<(String, u32)>,
+    /// The run each citizen was last synced in.
+    pub synced_in: HashMap<NationalId, String>,
+    /// Chunks on the sync work queue.
+    pub sync_queue: std::collections::VecDeque<SyncChunk>,
 }
 
 /// How the in-memory HelsenorgeAktiv behaves.
@@ -232,6 +241,102 @@ impl CitizenReader for MemoryDb {
     async fn citizens(&self, ids: &[NationalId]) -> Result<HashMap<NationalId, CitizenRecord>, PortError> {
         let s = self.state();
         Ok(ids.iter().filter_map(|id| s.citizens.get(id).map(|c| (id.clone(), c.clone()))).collect())
+    }
+}
+
+impl SyncStore for MemoryDb {
+    async fn activations(&self) -> Result<Vec<Activation>, PortError> {
+        Ok(self.state().activations.values().cloned().collect())
+    }
+
+    async fn citizens_of(&self, service: &ServiceKey, cursor: Option<String>) -> Result<(Vec<NationalId>, Option<String>), PortError> {
+        let s = self.state();
+        let mut ids: Vec<NationalId> =
+            s.citizens.values().filter(|c| c.record_card.contains(service)).map(|c| c.citizen.clone()).collect();
+        ids.sort();
+        let start: usize = cursor.and_then(|c| c.parse().ok()).unwrap_or(0);
+        let page: Vec<NationalId> = ids.iter().skip(start).take(1000).cloned().collect();
+        let next = (start + page.len() < ids.len()).then(|| (start + page.len()).to_string());
+        Ok((page, next))
+    }
+
+    async fn begin_run(&self, run_id: &str, at: Timestamp) -> Result<SyncRun, PortError> {
+        let mut s = self.state();
+        let run = s.sync_runs.entry(run_id.to_string()).or_insert_with(|| SyncRun {
+            run_id: run_id.to_string(),
+            started_at: Some(at),
+            ..SyncRun::default()
+        });
+        Ok(run.clone())
+    }
+
+    async fn set_total(&self, run_id: &str, total: u32, activations: &[ServiceKey]) -> Result<SyncRun, PortError> {
+        let mut s = self.state();
+        let run = s.sync_runs.get_mut(run_id).ok_or_else(|| PortError::permanent("set total", "no such run"))?;
+        run.chunks_total = Some(total);
+        run.activations = activations.to_vec();
+        Ok(run.clone())
+    }
+
+    async fn chunk_done(&self, run_id: &str, chunk: u32) -> Result<bool, PortError> {
+        Ok(self.state().sync_chunks.contains(&(run_id.to_string(), chunk)))
+    }
+
+    async fn apply_sync(&self, run_id: &str, updates: &[SyncUpdate]) -> Result<(u64, u64), PortError> {
+        let mut s = self.state();
+        let (mut written, mut changes) = (0, 0);
+        for u in updates {
+            let id = &u.record.citizen;
+            if s.synced_in.get(id).map(String::as_str) == Some(run_id) {
+                continue; // already written in this run
+            }
+            s.synced_in.insert(id.clone(), run_id.to_string());
+            let rec = s.citizens.entry(id.clone()).or_insert_with(|| u.record.clone());
+            rec.aktiv = u.record.aktiv;
+            rec.synced_at = u.record.synced_at;
+            rec.consent_first_given_at = u.record.consent_first_given_at;
+            rec.consent_withdrawn_at = u.record.consent_withdrawn_at;
+            written += 1;
+            changes += u64::from(u.changed);
+        }
+        Ok((written, changes))
+    }
+
+    async fn finish_chunk(&self, run_id: &str, chunk: u32, failed: bool, citizens: u64, changes: u64) -> Result<SyncRun, PortError> {
+        let mut s = self.state();
+        let first = s.sync_chunks.insert((run_id.to_string(), chunk));
+        let run = s.sync_runs.get_mut(run_id).ok_or_else(|| PortError::permanent("finish chunk", "no such run"))?;
+        if first {
+            if failed {
+                run.chunks_failed += 1;
+            } else {
+                run.chunks_done += 1;
+            }
+            run.citizens += citizens;
+            run.changes += changes;
+        }
+        Ok(run.clone())
+    }
+
+    async fn finish_run(&self, run: &SyncRun, at: Timestamp) -> Result<(), PortError> {
+        let mut s = self.state();
+        let started = run.started_at.unwrap_or(at);
+        for key in &run.activations {
+            if let Some(a) = s.activations.get_mut(key) {
+                a.mark_synced(started, at);
+            }
+        }
+        if let Some(r) = s.sync_runs.get_mut(&run.run_id) {
+            r.finished_at.get_or_insert(at);
+        }
+        Ok(())
+    }
+}
+
+impl ChunkQueue for MemoryDb {
+    async fn send(&self, chunks: &[SyncChunk]) -> Result<(), PortError> {
+        self.state().sync_queue.extend(chunks.iter().cloned());
+        Ok(())
     }
 }
 

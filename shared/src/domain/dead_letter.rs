@@ -173,6 +173,21 @@ pub enum Alert {
         /// When.
         at: Timestamp,
     },
+    /// A consent-sync chunk failed after its retries; its citizens keep yesterday's state
+    /// until the next night (R-CIT-3). The rest of the sync goes on.
+    #[serde(rename_all = "camelCase")]
+    SyncChunkFailed {
+        /// The run (the Oslo date of the night).
+        run_id: String,
+        /// The chunk's number.
+        chunk: u32,
+        /// How many citizens it held (never who).
+        citizens: u32,
+        /// The error.
+        error: String,
+        /// When.
+        at: Timestamp,
+    },
 }
 
 /// The delay before a republish, as a duration.

@@ -11,6 +11,7 @@ pub mod national_id;
 pub mod org;
 pub mod receipt;
 pub mod reply;
+pub mod sync;
 
 pub use activation::{Activation, ActivationState, CodeListLinks};
 pub use appointment::{Assignment, AssignmentId, CancelOutcome, Cancellation, Period};

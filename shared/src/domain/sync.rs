@@ -1,0 +1,59 @@
+//! The nightly consent sync's units of work (R-CIT-3, R-ACT-4): a run per Oslo night, split
+//! into chunks of at most 1000 distinct citizens (one HelsenorgeAktiv call each).
+
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+
+use super::{NationalId, ServiceKey};
+
+/// At most this many citizens per chunk (HelsenorgeAktiv's limit per call).
+pub const CHUNK_SIZE: usize = 1000;
+
+/// The run id of a night: the Oslo date the run starts on (`2026-11-23`). A second start the
+/// same night finds the same run and is harmless.
+pub fn run_id_for(at: Timestamp) -> String {
+    at.to_zoned_datetime(super::appointment::oslo()).date().to_string()
+}
+
+/// A chunk of citizens to sync, as it sits on the sync work queue.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SyncChunk {
+    /// The run.
+    pub run_id: String,
+    /// Its number in the run (deterministic: the same enumeration gives the same chunks).
+    pub chunk: u32,
+    /// The citizens, at most [`CHUNK_SIZE`].
+    pub ids: Vec<NationalId>,
+}
+
+/// A run's state, kept in the operations table.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "camelCase", default)]
+pub struct SyncRun {
+    /// The run.
+    pub run_id: String,
+    /// When it started.
+    pub started_at: Option<Timestamp>,
+    /// When it finished (all chunks done or failed).
+    pub finished_at: Option<Timestamp>,
+    /// Chunks enumerated (set when the start phase has sent them all).
+    pub chunks_total: Option<u32>,
+    /// Chunks done.
+    pub chunks_done: u32,
+    /// Chunks failed after retries.
+    pub chunks_failed: u32,
+    /// Citizens updated.
+    pub citizens: u64,
+    /// Citizens whose consent or activity changed.
+    pub changes: u64,
+    /// The activations the run covered (marked synced when it finishes, R-ACT-4).
+    pub activations: Vec<ServiceKey>,
+}
+
+impl SyncRun {
+    /// Every chunk is accounted for.
+    pub fn complete(&self) -> bool {
+        self.chunks_total.is_some_and(|t| self.chunks_done + self.chunks_failed >= t)
+    }
+}

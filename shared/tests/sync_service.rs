@@ -1,0 +1,224 @@
+//! The consent sync on in-memory adapters (R-CIT-3, R-ACT-4): consent takes effect only after
+//! the sync, withdrawal flips the citizen, activations become usable after a completed run,
+//! runs resume, and a second run the same night is harmless.
+
+use shared::adapters::memory::{AktivMode, ManualClock, MemoryDb};
+use shared::app::inbound::{InboundService, Outcome};
+use shared::app::pipeline::Pipeline;
+use shared::app::sync::{ChunkReport, SyncService};
+use shared::domain::consent::{AktivFacts, CitizenRecord};
+use shared::domain::receipt::KithErrorCode;
+use shared::domain::{Activation, IdMode, NationalId, ServiceKey};
+use shared::fixtures::{self, CITIZEN, id, service, ts};
+
+type Sync = SyncService<MemoryDb, MemoryDb, MemoryDb, MemoryDb, MemoryDb, ManualClock>;
+
+fn sync(db: &MemoryDb, clock: &ManualClock) -> Sync {
+    SyncService {
+        store: db.clone(),
+        citizens: db.clone(),
+        queue: db.clone(),
+        aktiv: db.clone(),
+        alerts: db.clone(),
+        clock: clock.clone(),
+    }
+}
+
+/// Runs the whole sync: start, then every queued chunk.
+async fn run_night(s: &Sync, db: &MemoryDb) {
+    s.start(None).await.unwrap();
+    loop {
+        let next = db.state().sync_queue.pop_front();
+        let Some(c) = next else { break };
+        s.chunk(&c).await.unwrap();
+    }
+}
+
+fn unsynced_citizen(nid: &str, services: &[ServiceKey]) -> CitizenRecord {
+    let mut c = CitizenRecord::new(id(nid));
+    c.record_card.extend(services.iter().cloned());
+    c
+}
+
+fn consented() -> AktivFacts {
+    AktivFacts { er_digitalt_aktiv_selv: true, ..Default::default() }
+}
+
+#[tokio::test]
+async fn r_cit_3_consent_takes_effect_only_after_the_nightly_sync() {
+    let db = MemoryDb::new();
+    let clock = ManualClock::at(ts("2026-03-01T10:00:00Z"));
+    {
+        let mut st = db.state();
+        st.citizens.insert(id(CITIZEN), unsynced_citizen(CITIZEN, &[service()]));
+        st.activations.insert(service(), fixtures::usable_activation(&service()));
+        st.aktiv.insert(id(CITIZEN), consented()); // consented on Helsenorge today
+    }
+    let inbound = InboundService {
+        gate: db.clone(),
+        appointments: db.clone(),
+        outbound: db.clone(),
+        pipeline: Pipeline {
+            messages: db.clone(),
+            outbox: db.clone(),
+            dead_letters: db.clone(),
+            clock: clock.clone(),
+            source_queue: "InboundQueue".into(),
+        },
+        id_mode: IdMode::Production,
+    };
+    let before = inbound.process(&fixtures::dialog_json("hn-1", CITIZEN, &service())).await.unwrap();
+    assert!(matches!(before, Outcome::Rejected(_, KithErrorCode::E35)), "not before the sync: {before:?}");
+    clock.set(ts("2026-03-02T01:00:00Z"));
+    run_night(&sync(&db, &clock), &db).await;
+    let after = inbound.process(&fixtures::dialog_json("hn-2", CITIZEN, &service())).await.unwrap();
+    assert!(matches!(after, Outcome::Delivered(_)), "after the sync: {after:?}");
+}
+
+#[tokio::test]
+async fn r_cit_3_withdrawn_consent_flips_the_citizen_at_the_next_sync() {
+    let db = MemoryDb::new();
+    let clock = ManualClock::at(ts("2026-03-02T01:00:00Z"));
+    {
+        let mut st = db.state();
+        st.citizens.insert(id(CITIZEN), fixtures::consented_citizen(CITIZEN, &service()));
+        st.activations.insert(service(), fixtures::usable_activation(&service()));
+    }
+    run_night(&sync(&db, &clock), &db).await; // NHN now says: no consent
+    let c = db.state().citizens[&id(CITIZEN)].clone();
+    assert!(!c.has_consent());
+    assert_eq!(c.consent_withdrawn_at, Some(ts("2026-03-02T01:00:00Z")));
+    let run = db.state().sync_runs["2026-03-02"].clone();
+    assert_eq!((run.citizens, run.changes), (1, 1));
+}
+
+#[tokio::test]
+async fn r_act_4_an_activation_is_usable_only_after_a_completed_run_and_r_act_1_not_hierarchical() {
+    let db = MemoryDb::new();
+    let clock = ManualClock::at(ts("2026-03-01T14:00:00Z"));
+    let parent = service();
+    let child = ServiceKey::parse("1151", "HS").unwrap();
+    {
+        let mut st = db.state();
+        st.citizens.insert(id(CITIZEN), unsynced_citizen(CITIZEN, &[parent.clone(), child.clone()]));
+        st.activations.insert(
+            parent.clone(),
+            Activation { key: parent.clone(), activated_at: ts("2026-03-01T12:00:00Z"), activated_by: "adm".into(), synced_at: None },
+        );
+        st.aktiv.insert(id(CITIZEN), consented());
+    }
+    assert!(!db.state().activations[&parent].is_usable(), "before its first sync");
+    clock.set(ts("2026-03-02T01:00:00Z"));
+    run_night(&sync(&db, &clock), &db).await;
+    let st = db.state();
+    assert!(st.activations[&parent].is_usable(), "after the run");
+    assert!(!st.activations.contains_key(&child), "activating 115 did not activate 1151");
+}
+
+#[tokio::test]
+async fn each_distinct_citizen_is_looked_up_once_in_calls_of_at_most_1000() {
+    let db = MemoryDb::new();
+    let clock = ManualClock::at(ts("2026-03-02T01:00:00Z"));
+    let a = service();
+    let b = ServiceKey::parse("116", "HS").unwrap();
+    {
+        let mut st = db.state();
+        st.activations.insert(a.clone(), fixtures::usable_activation(&a));
+        st.activations.insert(b.clone(), fixtures::usable_activation(&b));
+        for n in 0..2500u32 {
+            let nid = synthetic_id(n);
+            // every third citizen receives both services: still looked up once
+            let cards: Vec<ServiceKey> = if n % 3 == 0 { vec![a.clone(), b.clone()] } else { vec![a.clone()] };
+            let mut c = CitizenRecord::new(nid.clone());
+            c.record_card.extend(cards);
+            st.citizens.insert(nid, c);
+        }
+    }
+    run_night(&sync(&db, &clock), &db).await;
+    let st = db.state();
+    assert_eq!(st.aktiv_calls, vec![1000, 1000, 500]);
+    assert_eq!(st.sync_runs["2026-03-02"].citizens, 2500);
+}
+
+#[tokio::test]
+async fn a_run_killed_midway_resumes_and_updates_every_citizen_once_and_a_second_run_is_harmless() {
+    let db = MemoryDb::new();
+    let clock = ManualClock::at(ts("2026-03-02T01:00:00Z"));
+    {
+        let mut st = db.state();
+        st.activations.insert(service(), fixtures::usable_activation(&service()));
+        for n in 0..3500u32 {
+            let nid = synthetic_id(n);
+            st.aktiv.insert(nid.clone(), consented());
+            st.citizens.insert(nid.clone(), unsynced_citizen(&nid.expose(), &[service()]));
+        }
+    }
+    let s = sync(&db, &clock);
+    s.start(None).await.unwrap();
+    // Two of four chunks run, then the process "dies"; SQS keeps the rest.
+    for _ in 0..2 {
+        let c = db.state().sync_queue.pop_front().unwrap();
+        s.chunk(&c).await.unwrap();
+    }
+    // The schedule (or an operator) starts again: the same chunks are sent again.
+    clock.set(ts("2026-03-02T01:20:00Z"));
+    s.start(None).await.unwrap();
+    let mut already = 0;
+    loop {
+        let next = db.state().sync_queue.pop_front();
+        let Some(c) = next else { break };
+        if s.chunk(&c).await.unwrap() == ChunkReport::AlreadyDone {
+            already += 1;
+        }
+    }
+    // The restart re-sent only the two undone chunks; their first copies were still queued,
+    // so the second copies find them done.
+    assert_eq!(already, 2, "done chunks are not sent again, duplicates are absorbed");
+    let st = db.state();
+    let run = &st.sync_runs["2026-03-02"];
+    assert!(run.finished_at.is_some());
+    assert_eq!(run.citizens, 3500, "every citizen updated once");
+    assert!(st.citizens.values().all(CitizenRecord::has_consent));
+    drop(st);
+    let again = s.start(None).await.unwrap();
+    assert!(again.already_finished, "a second run the same night is harmless");
+    assert!(db.state().sync_queue.is_empty());
+}
+
+#[tokio::test]
+async fn a_failing_chunk_is_alerted_and_the_run_still_finishes() {
+    let db = MemoryDb::new();
+    let clock = ManualClock::at(ts("2026-03-02T01:00:00Z"));
+    {
+        let mut st = db.state();
+        st.activations.insert(service(), fixtures::usable_activation(&service()));
+        st.citizens.insert(id(CITIZEN), unsynced_citizen(CITIZEN, &[service()]));
+        st.aktiv_mode = AktivMode::Fail;
+    }
+    let s = sync(&db, &clock);
+    s.start(None).await.unwrap();
+    let c = db.state().sync_queue.pop_front().unwrap();
+    let err = s.chunk(&c).await.unwrap_err();
+    s.chunk_failed(&c, &err.to_string()).await.unwrap();
+    let st = db.state();
+    assert_eq!(st.sync_runs["2026-03-02"].chunks_failed, 1);
+    assert!(st.sync_runs["2026-03-02"].finished_at.is_some());
+    let alert = serde_json::to_string(&st.alerts[0]).unwrap();
+    assert!(alert.contains("sync-chunk-failed") && !alert.contains(CITIZEN), "{alert}");
+}
+
+/// Valid, distinct national ids for load tests: born 1900-1999, individual 000-499.
+pub fn synthetic_id(n: u32) -> NationalId {
+    let mut n = n;
+    loop {
+        let day = 1 + n % 28;
+        let month = 1 + (n / 28) % 12;
+        let year = (n / 336) % 100;
+        let individual = (n / 33_600) % 500;
+        let head = format!("{day:02}{month:02}{year:02}{individual:03}");
+        if let Some(id) = (0..=99u32).find_map(|k| format!("{head}{k:02}").parse::<NationalId>().ok()) {
+            return id;
+        }
+        n += 33_600; // the next individual number: k1 = 10 leaves no valid id for this one
+    }
+}
