@@ -18,7 +18,7 @@ export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export SAM_CLI_TELEMETRY := 0
 export CARGO_TERM_COLOR ?= never
 
-.PHONY: help venv sam-tools build test test-rust lint demo stack-up stack-down provision sam-build clean
+.PHONY: help venv sam-tools build test test-rust lint demo stack-up stack-down provision sam-build clean bench-sync
 
 help:
 	@echo "make demo   - set up, start the local stack (moto) from template.yaml, run the demo flow"
@@ -68,6 +68,16 @@ stack-down:
 
 demo: $(STAMP)
 	$(AWS_ENV) DEMO_PORT=$(DEMO_PORT) bash tools/demo.sh
+
+# The 100,000-citizen consent-sync benchmark on moto + the fake (minutes; not part of `make test`).
+BENCH_PORT ?= 4598
+bench-sync: $(STAMP)
+	cargo build --workspace --all-targets --locked
+	$(PY) tools/stack.py stop --port $(BENCH_PORT) >/dev/null 2>&1 || true
+	$(PY) tools/stack.py start --port $(BENCH_PORT)
+	trap '$(PY) tools/stack.py stop --port $(BENCH_PORT)' EXIT; \
+	$(AWS_ENV) AWS_ENDPOINT_URL=http://127.0.0.1:$(BENCH_PORT) \
+	  cargo test -p e2e --test consent_sync --locked -- --ignored --nocapture bench_sync
 
 sam-build: $(SAM_STAMP)
 	$(VENV)/bin/sam build --parameter-overrides Architecture=x86_64

@@ -195,3 +195,37 @@ impl StatusIconConfig {
         })
     }
 }
+
+/// consent-sync's configuration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyncConfig {
+    /// Tables: citizens, activations, operations.
+    pub tables: Tables,
+    /// `SYNC_WORK_QUEUE_URL`: where chunks go.
+    pub work_queue_url: String,
+    /// `ALERTS_QUEUE_URL`: failed chunks are alerted here.
+    pub alerts_queue_url: String,
+    /// HelsenorgeAktiv and HelseID.
+    pub helsenorge: HelsenorgeConfig,
+    /// `NHN_TIMEOUT_MS` (default 20000): one HelsenorgeAktiv call of 1000 ids.
+    pub nhn_timeout: std::time::Duration,
+}
+
+impl SyncConfig {
+    /// Reads the configuration; a missing variable is a clear error at start-up.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Ok(Self {
+            tables: Tables {
+                messages: String::new(),
+                citizens: required("CITIZENS_TABLE")?,
+                activations: required("ACTIVATIONS_TABLE")?,
+                appointments: String::new(),
+                operations: required("OPERATIONS_TABLE")?,
+            },
+            work_queue_url: required("SYNC_WORK_QUEUE_URL")?,
+            alerts_queue_url: required("ALERTS_QUEUE_URL")?,
+            helsenorge: HelsenorgeConfig::from_env()?,
+            nhn_timeout: std::time::Duration::from_millis(parsed_or("NHN_TIMEOUT_MS", 20_000u64)?),
+        })
+    }
+}

@@ -8,8 +8,8 @@ use shared::app::pipeline::Pipeline;
 use shared::app::sync::{ChunkReport, SyncService};
 use shared::domain::consent::{AktivFacts, CitizenRecord};
 use shared::domain::receipt::KithErrorCode;
-use shared::domain::{Activation, IdMode, NationalId, ServiceKey};
-use shared::fixtures::{self, CITIZEN, id, service, ts};
+use shared::domain::{Activation, IdMode, ServiceKey};
+use shared::fixtures::{self, CITIZEN, id, service, synthetic_id, ts};
 
 type Sync = SyncService<MemoryDb, MemoryDb, MemoryDb, MemoryDb, MemoryDb, ManualClock>;
 
@@ -174,12 +174,13 @@ async fn a_run_killed_midway_resumes_and_updates_every_citizen_once_and_a_second
     // The restart re-sent only the two undone chunks; their first copies were still queued,
     // so the second copies find them done.
     assert_eq!(already, 2, "done chunks are not sent again, duplicates are absorbed");
-    let st = db.state();
-    let run = &st.sync_runs["2026-03-02"];
-    assert!(run.finished_at.is_some());
-    assert_eq!(run.citizens, 3500, "every citizen updated once");
-    assert!(st.citizens.values().all(CitizenRecord::has_consent));
-    drop(st);
+    {
+        let st = db.state();
+        let run = &st.sync_runs["2026-03-02"];
+        assert!(run.finished_at.is_some());
+        assert_eq!(run.citizens, 3500, "every citizen updated once");
+        assert!(st.citizens.values().all(CitizenRecord::has_consent));
+    }
     let again = s.start(None).await.unwrap();
     assert!(again.already_finished, "a second run the same night is harmless");
     assert!(db.state().sync_queue.is_empty());
@@ -205,20 +206,4 @@ async fn a_failing_chunk_is_alerted_and_the_run_still_finishes() {
     assert!(st.sync_runs["2026-03-02"].finished_at.is_some());
     let alert = serde_json::to_string(&st.alerts[0]).unwrap();
     assert!(alert.contains("sync-chunk-failed") && !alert.contains(CITIZEN), "{alert}");
-}
-
-/// Valid, distinct national ids for load tests: born 1900-1999, individual 000-499.
-pub fn synthetic_id(n: u32) -> NationalId {
-    let mut n = n;
-    loop {
-        let day = 1 + n % 28;
-        let month = 1 + (n / 28) % 12;
-        let year = (n / 336) % 100;
-        let individual = (n / 33_600) % 500;
-        let head = format!("{day:02}{month:02}{year:02}{individual:03}");
-        if let Some(id) = (0..=99u32).find_map(|k| format!("{head}{k:02}").parse::<NationalId>().ok()) {
-            return id;
-        }
-        n += 33_600; // the next individual number: k1 = 10 leaves no valid id for this one
-    }
 }

@@ -112,6 +112,11 @@ impl LocalLambda {
             .expect("outcome delivered")
     }
 
+    /// The function process's id (for memory readings).
+    pub fn pid(&self) -> Option<u32> {
+        self.child.id()
+    }
+
     /// Everything the function wrote to stdout and stderr so far (its logs).
     pub fn logs(&self) -> String {
         self.logs.lock().map(|l| l.clone()).unwrap_or_default()

@@ -1,16 +1,51 @@
-//! consent-sync: placeholder until its issue lands. It starts like the real function (telemetry,
-//! AWS clients) and answers every event with an error saying it is not implemented yet.
+//! consent-sync: the nightly sync of consent and digital activity (R-CIT-3, R-ACT-4).
+//! A schedule (or an operator) sends `{"action":"start"}`: the start phase fans the citizens out
+//! as chunks on the sync work queue; the same function then takes the chunks from that queue.
 
+use aws_lambda_events::sqs::SqsEvent;
 use lambda_runtime::{Error, LambdaEvent, run, service_fn};
+use serde_json::Value;
 use shared::adapters::aws::AwsClients;
-use shared::error::NotImplemented;
+use shared::adapters::aws::dynamo::Dynamo;
+use shared::adapters::aws::lambda::{batch_response, sqs_records};
+use shared::adapters::aws::sqs::{SqsAlerts, SqsChunkQueue};
+use shared::adapters::helsenorge;
+use shared::adapters::memory::SystemClock;
+use shared::app::sync::SyncService;
+use shared::config::SyncConfig;
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
     shared::telemetry::init();
-    let _clients = AwsClients::from_env().await;
-    run(service_fn(|_event: LambdaEvent<serde_json::Value>| async {
-        Err::<(), Error>(NotImplemented("consent-sync").into())
+    let config = SyncConfig::from_env()?;
+    let aws = AwsClients::from_env().await;
+    let store = Dynamo::new(aws.dynamodb.clone(), config.tables.clone());
+    let service = SyncService {
+        store: store.clone(),
+        citizens: store,
+        queue: SqsChunkQueue::new(aws.sqs.clone(), &config.work_queue_url),
+        aktiv: helsenorge::from_config(&config.helsenorge, &aws.sdk, config.nhn_timeout).await?,
+        alerts: SqsAlerts::new(aws.sqs.clone(), &config.alerts_queue_url),
+        clock: SystemClock,
+    };
+    let service = &service;
+    run(service_fn(move |event: LambdaEvent<Value>| async move {
+        if event.payload.get("Records").is_some() {
+            let sqs: SqsEvent = serde_json::from_value(event.payload)?;
+            let failed = service.handle_chunks(&sqs_records(sqs)?).await;
+            return Ok::<Value, Error>(serde_json::to_value(batch_response(failed))?);
+        }
+        match event.payload.get("action").and_then(Value::as_str) {
+            Some("start") => {
+                let run_id = event.payload.get("runId").and_then(Value::as_str).map(str::to_string);
+                let report = service.start(run_id).await?;
+                Ok(serde_json::json!({
+                    "runId": report.run_id, "chunks": report.chunks, "citizens": report.citizens,
+                    "alreadyFinished": report.already_finished
+                }))
+            }
+            _ => Err("expected {\"action\":\"start\"} or an SQS event of sync chunks".into()),
+        }
     }))
     .await
 }

@@ -198,3 +198,50 @@ where
         Ok(false)
     }
 }
+
+/// SQS tries a chunk this many times (the work queue's `maxReceiveCount`) before its
+/// dead-letter queue; the last try that fails marks the chunk failed and alerts.
+pub const MAX_RECEIVES: u32 = 3;
+
+impl<S, R, Q, A, L, C> SyncService<S, R, Q, A, L, C>
+where
+    S: SyncStore,
+    R: CitizenReader,
+    Q: ChunkQueue,
+    A: AktivClient,
+    L: AlertSink,
+    C: Clock,
+{
+    /// Processes chunk records from the work queue; returns the SQS ids to retry.
+    pub async fn handle_chunks(&self, records: &[super::RecordIn]) -> Vec<String> {
+        let mut failed = vec![];
+        for r in records {
+            let span = tracing::info_span!("chunk", message_id = %r.sqs_message_id, receive_count = r.receive_count);
+            let _enter = span.enter();
+            let chunk: SyncChunk = match serde_json::from_str(&r.body) {
+                Ok(c) => c,
+                Err(e) => {
+                    // Not a chunk: SQS redrive takes it to the sync dead-letter queue.
+                    let e = crate::domain::message::describe_json_error(&e);
+                    tracing::error!(error = %e, "unreadable sync chunk");
+                    failed.push(r.sqs_message_id.clone());
+                    continue;
+                }
+            };
+            match self.chunk(&chunk).await {
+                Ok(_) => {}
+                Err(e) if r.receive_count >= MAX_RECEIVES => {
+                    if let Err(e2) = self.chunk_failed(&chunk, &e.to_string()).await {
+                        tracing::error!(error = %RecordedError::scrub(&e2.to_string()), "could not record the failed chunk");
+                        failed.push(r.sqs_message_id.clone());
+                    }
+                }
+                Err(e) => {
+                    tracing::warn!(error = %RecordedError::scrub(&e.to_string()), "sync chunk failed; SQS retries it");
+                    failed.push(r.sqs_message_id.clone());
+                }
+            }
+        }
+        failed
+    }
+}

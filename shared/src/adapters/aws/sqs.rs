@@ -77,3 +77,76 @@ impl HelsenorgeOutbox for SqsOutbox {
         Ok(failed)
     }
 }
+
+/// The consent sync's work queue.
+#[derive(Debug, Clone)]
+pub struct SqsChunkQueue {
+    client: Client,
+    url: String,
+}
+
+impl SqsChunkQueue {
+    /// The work queue at `url`.
+    pub fn new(client: Client, url: impl Into<String>) -> Self {
+        Self { client, url: url.into() }
+    }
+}
+
+impl crate::ports::ChunkQueue for SqsChunkQueue {
+    /// SendMessageBatch, 5 chunks of at most 1000 ids a call (well under SQS's 1 MiB).
+    async fn send(&self, chunks: &[crate::domain::sync::SyncChunk]) -> Result<(), PortError> {
+        for batch in chunks.chunks(5) {
+            let mut entries = vec![];
+            for (i, c) in batch.iter().enumerate() {
+                let body = serde_json::to_string(c).map_err(|e| PortError::permanent("encode chunk", e))?;
+                entries.push(
+                    SendMessageBatchRequestEntry::builder()
+                        .id(i.to_string())
+                        .message_body(body)
+                        .build()
+                        .map_err(|e| PortError::permanent("build batch entry", e))?,
+                );
+            }
+            let out = self
+                .client
+                .send_message_batch()
+                .queue_url(&self.url)
+                .set_entries(Some(entries))
+                .send()
+                .await
+                .map_err(|e| classify("send sync chunks", e))?;
+            if !out.failed.is_empty() {
+                return Err(PortError::transient("send sync chunks", format!("{} chunks not accepted", out.failed.len())));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The alerts queue (R-DLQ-3..5, sync failures).
+#[derive(Debug, Clone)]
+pub struct SqsAlerts {
+    client: Client,
+    url: String,
+}
+
+impl SqsAlerts {
+    /// Alerts go to `url`.
+    pub fn new(client: Client, url: impl Into<String>) -> Self {
+        Self { client, url: url.into() }
+    }
+}
+
+impl crate::ports::AlertSink for SqsAlerts {
+    async fn send(&self, alert: &crate::domain::dead_letter::Alert) -> Result<(), PortError> {
+        let body = serde_json::to_string(alert).map_err(|e| PortError::permanent("encode alert", e))?;
+        self.client
+            .send_message()
+            .queue_url(&self.url)
+            .message_body(body)
+            .send()
+            .await
+            .map_err(|e| classify("send alert", e))?;
+        Ok(())
+    }
+}

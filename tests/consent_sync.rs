@@ -1,0 +1,198 @@
+//! consent-sync end to end on moto + the HelsenorgeAktiv fake: the function's start phase
+//! fans chunks out on the sync work queue, the same function takes them from the queue
+//! (delivered here as Lambda would), and inbound-message admits a citizen only after the sync.
+
+use std::net::SocketAddr;
+use std::time::Instant;
+
+use aws_sdk_dynamodb::Client as Ddb;
+use aws_sdk_sqs::Client as Sqs;
+use e2e::fake::{CLIENT_ID, Fake};
+use e2e::sqs::{drain, failures, sqs_event};
+use e2e::stack::{root, sdk_config};
+use e2e::{LocalLambda, LocalStack};
+use serde_json::{Value, json};
+use shared::adapters::aws::dynamo::Dynamo;
+use shared::domain::consent::CitizenRecord;
+use shared::domain::message::OutMessage;
+use shared::domain::receipt::{AppRecStatus, KithErrorCode};
+use shared::domain::{Activation, ActivationState, ServiceKey};
+use shared::fixtures::{self, CITIZEN, id, service, synthetic_id, ts};
+use shared::ports::{CitizenReader, GateReader};
+
+struct Env {
+    stack: LocalStack,
+    fake: Fake,
+    store: Dynamo,
+    sqs: Sqs,
+    sync: LocalLambda,
+}
+
+async fn env(name: &str) -> Env {
+    let stack = LocalStack::provision(name);
+    let fake = Fake::start(SocketAddr::from(([127, 0, 0, 1], 0)), Default::default()).await.unwrap();
+    let secret = format!("{}helseid-key", stack.prefix);
+    let out = std::process::Command::new(root().join(".venv/bin/python"))
+        .arg(root().join("tools/stack.py"))
+        .args(["helseid-key", "--name", &secret])
+        .output()
+        .expect("stack.py");
+    assert!(out.status.success());
+    let mut fn_env = stack.function_env("ConsentSyncFunction");
+    fn_env.insert("HELSENORGE_AKTIV_BASE_URL".into(), fake.base_url());
+    fn_env.insert("HELSEID_TOKEN_URL".into(), fake.token_url());
+    fn_env.insert("HELSEID_CLIENT_ID".into(), CLIENT_ID.into());
+    fn_env.insert("HELSEID_KEY_SECRET_NAME".into(), secret);
+    let sdk = sdk_config().await;
+    let store = Dynamo::new(Ddb::new(&sdk), stack.tables());
+    let sync = LocalLambda::start("consent-sync", &fn_env).await;
+    Env { stack, fake, store, sqs: Sqs::new(&sdk), sync }
+}
+
+/// Receives up to `max` chunk messages from the work queue and hands them to the function one
+/// by one (BatchSize 1), deleting those it did not report failed, as the event source does.
+async fn deliver_chunks(e: &Env, max: usize) -> usize {
+    let url = e.stack.queue("SyncWorkQueue");
+    let mut delivered = 0;
+    while delivered < max {
+        let out = e.sqs.receive_message().queue_url(url).max_number_of_messages(1).send().await.unwrap();
+        let Some(m) = out.messages.unwrap_or_default().into_iter().next() else { break };
+        let body = m.body().unwrap().to_string();
+        let resp = e.sync.invoke(sqs_event(&[("chunk", body)])).await.expect("handler ran");
+        assert!(failures(&resp).is_empty(), "{resp}");
+        e.sqs.delete_message().queue_url(url).receipt_handle(m.receipt_handle().unwrap()).send().await.unwrap();
+        delivered += 1;
+    }
+    delivered
+}
+
+async fn start(e: &Env) -> Value {
+    e.sync.invoke(json!({"action": "start"})).await.expect("start ran")
+}
+
+fn unsynced(nid: &str, services: &[ServiceKey]) -> CitizenRecord {
+    let mut c = CitizenRecord::new(id(nid));
+    c.record_card.extend(services.iter().cloned());
+    c
+}
+
+#[tokio::test]
+async fn r_cit_3_consent_given_is_admitted_by_inbound_only_after_the_sync_and_withdrawal_flips_it() {
+    let e = env("consent").await;
+    e.store.put_activation(&fixtures::usable_activation(&service())).await.unwrap();
+    e.store.put_citizen(&unsynced(CITIZEN, &[service()])).await.unwrap();
+    e.fake.set_facts(CITIZEN, json!({"erDigitaltAktivSelv": true}));
+    let inbound = LocalLambda::start("inbound-message", &e.stack.function_env("InboundMessageFunction")).await;
+    let to_hn = e.stack.queue("ToHelsenorgeQueue");
+
+    let msg = |mid: &str| sqs_event(&[("s", fixtures::dialog_json(mid, CITIZEN, &service()))]);
+    inbound.invoke(msg("hn-before")).await.unwrap();
+    let before = drain(&e.sqs, to_hn).await;
+    assert!(matches!(&before[0].message, OutMessage::Apprec(a) if a.status == AppRecStatus::Rejected
+        && a.errors[0].code == KithErrorCode::E35), "rejected before the sync: {before:?}");
+
+    let report = start(&e).await;
+    assert_eq!(report["chunks"], 1);
+    assert_eq!(deliver_chunks(&e, 10).await, 1);
+    inbound.invoke(msg("hn-after")).await.unwrap();
+    let after = drain(&e.sqs, to_hn).await;
+    assert!(matches!(&after[0].message, OutMessage::Apprec(a) if a.status == AppRecStatus::Ok), "{after:?}");
+
+    // Withdrawn on Helsenorge: the next night's sync flips the citizen.
+    e.fake.set_facts(CITIZEN, json!({}));
+    e.sync.invoke(json!({"action": "start", "runId": "night-2"})).await.unwrap();
+    deliver_chunks(&e, 10).await;
+    let rec = e.store.citizens(&[id(CITIZEN)]).await.unwrap().remove(&id(CITIZEN)).unwrap();
+    assert!(!rec.has_consent());
+    assert!(rec.consent_withdrawn_at.is_some() && rec.consent_first_given_at.is_some(), "history for R-ICON-1");
+    assert!(rec.last_message_at.is_some(), "the message flow's history survives the sync");
+    inbound.stop().await;
+    e.sync.stop().await;
+}
+
+#[tokio::test]
+async fn r_act_4_a_new_activation_is_usable_only_after_its_first_sync_and_r_act_1_not_for_sub_departments() {
+    let e = env("activation").await;
+    let parent = service();
+    let child = ServiceKey::parse("1151", "HS").unwrap();
+    let fresh = Activation { key: parent.clone(), activated_at: ts("2026-01-01T00:00:00Z"), activated_by: "adm".into(), synced_at: None };
+    e.store.put_activation(&fresh).await.unwrap();
+    e.store.put_citizen(&unsynced(CITIZEN, &[parent.clone(), child.clone()])).await.unwrap();
+    e.fake.set_facts(CITIZEN, json!({"erDigitaltAktivSelv": true}));
+    let state = |f: shared::ports::GateFacts| shared::domain::activation::activation_state(f.activation.as_ref());
+    assert_eq!(state(e.store.gate_facts(&id(CITIZEN), &parent).await.unwrap()), ActivationState::AwaitingSync);
+    start(&e).await;
+    deliver_chunks(&e, 10).await;
+    assert_eq!(state(e.store.gate_facts(&id(CITIZEN), &parent).await.unwrap()), ActivationState::Usable);
+    assert_eq!(state(e.store.gate_facts(&id(CITIZEN), &child).await.unwrap()), ActivationState::NotActivated);
+    e.sync.stop().await;
+}
+
+#[tokio::test]
+async fn a_run_killed_midway_resumes_and_every_citizen_is_updated_once() {
+    let e = env("resume").await;
+    e.store.put_activation(&fixtures::usable_activation(&service())).await.unwrap();
+    let other = ServiceKey::parse("116", "HS").unwrap();
+    e.store.put_activation(&fixtures::usable_activation(&other)).await.unwrap();
+    let citizens: Vec<CitizenRecord> = (0..2300)
+        .map(|n| {
+            let nid = synthetic_id(n).expose();
+            // every fifth citizen receives both services: still looked up once
+            let cards = if n % 5 == 0 { vec![service(), other.clone()] } else { vec![service()] };
+            e.fake.set_facts(&nid, json!({"erDigitaltAktivSelv": n % 2 == 0}));
+            unsynced(&nid, &cards)
+        })
+        .collect();
+    e.store.put_citizens(&citizens).await.unwrap();
+
+    let report = start(&e).await;
+    assert_eq!(report["chunks"], 3);
+    assert_eq!(report["citizens"], 2300);
+    assert_eq!(deliver_chunks(&e, 1).await, 1);
+    // The function is killed; the schedule or an operator starts again the same night.
+    e.sync.invoke(json!({"action": "start"})).await.unwrap();
+    deliver_chunks(&e, 100).await;
+    assert_eq!(e.fake.stats().max_ids_in_one_call, 1000);
+    let ids: Vec<_> = citizens.iter().map(|c| c.citizen.clone()).collect();
+    let synced = e.store.citizens(&ids).await.unwrap();
+    assert_eq!(synced.len(), 2300);
+    assert!(synced.values().all(|c| c.synced_at.is_some()), "no citizen skipped");
+    assert_eq!(synced.values().filter(|c| c.has_consent()).count(), 1150);
+    let again = start(&e).await;
+    assert_eq!(again["alreadyFinished"], true, "a second run the same night is harmless");
+    e.sync.stop().await;
+}
+
+/// The 100,000-citizen benchmark against moto and the fake (`make bench-sync`; not in CI):
+/// wall time, HelsenorgeAktiv calls, peak memory of the function process.
+#[tokio::test]
+#[ignore = "benchmark: run with `make bench-sync`"]
+async fn bench_sync_of_100k_citizens() {
+    let n: u32 = std::env::var("SYNC_BENCH_CITIZENS").ok().and_then(|v| v.parse().ok()).unwrap_or(100_000);
+    let e = env("bench").await;
+    e.store.put_activation(&fixtures::usable_activation(&service())).await.unwrap();
+    let t = Instant::now();
+    let all: Vec<CitizenRecord> = (0..n).map(|i| unsynced(&synthetic_id(i).expose(), &[service()])).collect();
+    for chunk in all.chunks(5000) {
+        e.store.put_citizens(chunk).await.unwrap();
+    }
+    println!("seeded {n} citizens in {:?}", t.elapsed());
+    let t = Instant::now();
+    let report = start(&e).await;
+    let start_took = t.elapsed();
+    let delivered = deliver_chunks(&e, usize::MAX).await;
+    let took = t.elapsed();
+    let stats = e.fake.stats();
+    let pid = e.sync.pid().unwrap_or(0);
+    let peak = std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|s| s.lines().find(|l| l.starts_with("VmHWM")).map(str::to_string))
+        .unwrap_or_default();
+    println!(
+        "SYNC BENCH: {n} citizens, {} chunks ({delivered} delivered), start phase {start_took:?}, total {took:?}, \
+         HelsenorgeAktiv calls {}, token requests {}, function peak memory {peak}",
+        report["chunks"], stats.lookup_calls, stats.token_requests
+    );
+    assert_eq!(stats.lookup_calls as usize, (n as usize).div_ceil(1000));
+    e.sync.stop().await;
+}
