@@ -178,7 +178,7 @@ async fn bench_sync_of_100k_citizens() {
     }
     println!("seeded {n} citizens in {:?}", t.elapsed());
     let t = Instant::now();
-    let report = start(&e).await;
+    let report = e.sync.invoke_within(json!({"action": "start"}), std::time::Duration::from_secs(900)).await.expect("start ran");
     let start_took = t.elapsed();
     let delivered = deliver_chunks(&e, usize::MAX).await;
     let took = t.elapsed();

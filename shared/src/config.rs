@@ -229,3 +229,38 @@ impl SyncConfig {
         })
     }
 }
+
+/// dlq-republisher's and summary-alert's configuration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeadLetterConfig {
+    /// `OPERATIONS_TABLE`: recorded errors, parked records, alert history.
+    pub operations_table: String,
+    /// `ALERTS_QUEUE_URL`.
+    pub alerts_queue_url: String,
+    /// `PARKED_QUEUE_URL` (republisher only).
+    pub parked_queue_url: String,
+    /// `REDRIVE_PAIRS`: `dlqUrl=sourceUrl,…` (republisher only).
+    pub redrive_pairs: String,
+    /// `REPUBLISH_BASE_DELAY_SECS` (default 30): the first republish's delay, doubled each time.
+    pub base_delay_secs: u32,
+    /// `REPUBLISH_MAX_MESSAGES` (default 500): at most this many messages per run.
+    pub max_messages: u32,
+    /// `SUMMARY_ALL_CLEAR` (default false): send an empty summary when nothing is parked.
+    pub all_clear: bool,
+}
+
+impl DeadLetterConfig {
+    /// Reads the configuration; the republisher also needs the queue variables.
+    pub fn from_env(republisher: bool) -> Result<Self, ConfigError> {
+        let queue = |name| if republisher { required(name) } else { Ok(String::new()) };
+        Ok(Self {
+            operations_table: required("OPERATIONS_TABLE")?,
+            alerts_queue_url: required("ALERTS_QUEUE_URL")?,
+            parked_queue_url: queue("PARKED_QUEUE_URL")?,
+            redrive_pairs: queue("REDRIVE_PAIRS")?,
+            base_delay_secs: parsed_or("REPUBLISH_BASE_DELAY_SECS", 30)?,
+            max_messages: parsed_or("REPUBLISH_MAX_MESSAGES", 500)?,
+            all_clear: parsed_or("SUMMARY_ALL_CLEAR", false)?,
+        })
+    }
+}

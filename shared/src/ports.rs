@@ -164,6 +164,9 @@ pub trait HelsenorgeOutbox: Send + Sync {
 pub trait DeadLetterLog: Send + Sync {
     /// Records one failure.
     fn record(&self, error: &RecordedError) -> impl Future<Output = Result<(), PortError>> + Send;
+
+    /// The last failure recorded for a message id.
+    fn recorded(&self, message_id: &str) -> impl Future<Output = Result<Option<RecordedError>, PortError>> + Send;
 }
 
 /// Where alerts go (R-DLQ-3..5).
@@ -246,4 +249,49 @@ pub trait SyncStore: Send + Sync {
 pub trait ChunkQueue: Send + Sync {
     /// Sends chunks (batched).
     fn send(&self, chunks: &[crate::domain::sync::SyncChunk]) -> impl Future<Output = Result<(), PortError>> + Send;
+}
+
+/// A message taken from a dead-letter (or parked) queue.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueuedMessage {
+    /// SQS message id.
+    pub message_id: String,
+    /// What deletes it.
+    pub receipt_handle: String,
+    /// The body, untouched.
+    pub body: String,
+    /// The `republish-count` attribute (0 when never republished).
+    pub republished: u32,
+    /// The `source-queue` attribute, when set (on parked messages).
+    pub source_queue: Option<String>,
+}
+
+/// The queues the republisher moves messages between (receive, send first, delete after).
+pub trait Requeue: Send + Sync {
+    /// Up to 10 visible messages of `queue_url`.
+    fn receive(&self, queue_url: &str) -> impl Future<Output = Result<Vec<QueuedMessage>, PortError>> + Send;
+
+    /// Sends `body` to `queue_url` with the republish counter (and where it came from),
+    /// delayed; returns the new message's id.
+    fn send(
+        &self,
+        queue_url: &str,
+        body: &str,
+        republished: u32,
+        source_queue: &str,
+        delay_secs: u32,
+    ) -> impl Future<Output = Result<String, PortError>> + Send;
+
+    /// Deletes a received message.
+    fn delete(&self, queue_url: &str, receipt_handle: &str) -> impl Future<Output = Result<(), PortError>> + Send;
+}
+
+/// Parked messages, as kept for support (R-DLQ-2, R-DLQ-5).
+pub trait ParkedStore: Send + Sync {
+    /// Keeps a parked message's record.
+    fn park(&self, record: &crate::domain::dead_letter::ParkedRecord) -> impl Future<Output = Result<(), PortError>> + Send;
+    /// Everything parked now, oldest first.
+    fn parked(&self) -> impl Future<Output = Result<Vec<crate::domain::dead_letter::ParkedRecord>, PortError>> + Send;
+    /// Forgets a parked message (sent back by hand).
+    fn unpark(&self, message_id: &str) -> impl Future<Output = Result<(), PortError>> + Send;
 }

@@ -102,13 +102,18 @@ impl LocalLambda {
 
     /// Invokes the function with `event` and waits (at most 60 s) for its outcome.
     pub async fn invoke(&self, event: Value) -> Outcome {
+        self.invoke_within(event, Duration::from_secs(60)).await
+    }
+
+    /// Invokes and waits at most `limit` (Lambda's own limit is 15 minutes).
+    pub async fn invoke_within(&self, event: Value, limit: Duration) -> Outcome {
         let id = format!("req-{}", self.ids.fetch_add(1, Ordering::Relaxed));
         let (tx, rx) = oneshot::channel();
         self.shared.waiting.lock().await.insert(id.clone(), tx);
         self.events.send((id, event)).await.expect("runtime API is running");
-        tokio::time::timeout(Duration::from_secs(60), rx)
+        tokio::time::timeout(limit, rx)
             .await
-            .expect("function answered within 60 s")
+            .unwrap_or_else(|_| panic!("function answered within {limit:?}"))
             .expect("outcome delivered")
     }
 

@@ -1,16 +1,50 @@
-//! dlq-republisher: placeholder until its issue lands. It starts like the real function (telemetry,
-//! AWS clients) and answers every event with an error saying it is not implemented yet.
+//! dlq-republisher: on a schedule, puts dead letters back on their source queues (at most 10
+//! times, with a growing delay), then parks them, alerting each step (R-DLQ-1..4). By hand:
+//! `{"action":"send-back","messageId":"…"}` returns a parked message to its source queue;
+//! `{"action":"list-parked"}` lists what is parked.
 
 use lambda_runtime::{Error, LambdaEvent, run, service_fn};
+use serde_json::{Value, json};
+use shared::adapters::Tee;
 use shared::adapters::aws::AwsClients;
-use shared::error::NotImplemented;
+use shared::adapters::aws::dynamo::{Dynamo, Tables};
+use shared::adapters::aws::sqs::{SqsAlerts, SqsRequeue};
+use shared::adapters::memory::SystemClock;
+use shared::app::republish::{RepublishService, parse_pairs};
+use shared::config::DeadLetterConfig;
+use shared::ports::ParkedStore;
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
     shared::telemetry::init();
-    let _clients = AwsClients::from_env().await;
-    run(service_fn(|_event: LambdaEvent<serde_json::Value>| async {
-        Err::<(), Error>(NotImplemented("dlq-republisher").into())
+    let config = DeadLetterConfig::from_env(true)?;
+    let aws = AwsClients::from_env().await;
+    let ops = Dynamo::new(aws.dynamodb.clone(), Tables { operations: config.operations_table.clone(), ..Tables::default() });
+    let service = RepublishService {
+        queues: SqsRequeue::new(aws.sqs.clone()),
+        dead_letters: ops.clone(),
+        parked: ops.clone(),
+        alerts: Tee(SqsAlerts::new(aws.sqs.clone(), &config.alerts_queue_url), ops),
+        clock: SystemClock,
+        pairs: parse_pairs(&config.redrive_pairs),
+        parked_url: config.parked_queue_url.clone(),
+        base_delay_secs: config.base_delay_secs,
+        max_messages: config.max_messages,
+    };
+    let service = &service;
+    run(service_fn(move |event: LambdaEvent<Value>| async move {
+        match event.payload.get("action").and_then(Value::as_str) {
+            Some("republish") | None => {
+                let r = service.republish().await?;
+                Ok::<Value, Error>(json!({"republished": r.republished, "parked": r.parked}))
+            }
+            Some("send-back") => {
+                let id = event.payload.get("messageId").and_then(Value::as_str).ok_or("messageId is required")?;
+                Ok(json!({"sentBack": service.send_back(id).await?}))
+            }
+            Some("list-parked") => Ok(json!({"parked": service.parked.parked().await?})),
+            Some(_) => Err("expected action republish, send-back or list-parked".into()),
+        }
     }))
     .await
 }

@@ -1,16 +1,27 @@
-//! summary-alert: placeholder until its issue lands. It starts like the real function (telemetry,
-//! AWS clients) and answers every event with an error saying it is not implemented yet.
+//! summary-alert: on a schedule (07:00 Europe/Oslo), a summary of what is parked on the
+//! dead-letter side (R-DLQ-5); nothing parked, no alert (unless SUMMARY_ALL_CLEAR=true).
 
 use lambda_runtime::{Error, LambdaEvent, run, service_fn};
+use serde_json::{Value, json};
+use shared::adapters::Tee;
 use shared::adapters::aws::AwsClients;
-use shared::error::NotImplemented;
+use shared::adapters::aws::dynamo::{Dynamo, Tables};
+use shared::adapters::aws::sqs::SqsAlerts;
+use shared::adapters::memory::SystemClock;
+use shared::app::republish::summary;
+use shared::config::DeadLetterConfig;
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
     shared::telemetry::init();
-    let _clients = AwsClients::from_env().await;
-    run(service_fn(|_event: LambdaEvent<serde_json::Value>| async {
-        Err::<(), Error>(NotImplemented("summary-alert").into())
+    let config = DeadLetterConfig::from_env(false)?;
+    let aws = AwsClients::from_env().await;
+    let ops = Dynamo::new(aws.dynamodb.clone(), Tables { operations: config.operations_table.clone(), ..Tables::default() });
+    let alerts = Tee(SqsAlerts::new(aws.sqs.clone(), &config.alerts_queue_url), ops.clone());
+    let (ops, alerts, all_clear) = (&ops, &alerts, config.all_clear);
+    run(service_fn(move |_event: LambdaEvent<Value>| async move {
+        let alert = summary(ops, alerts, &SystemClock, all_clear).await?;
+        Ok::<Value, Error>(json!({ "summary": alert }))
     }))
     .await
 }

@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use jiff::Timestamp;
 
 use crate::domain::appointment::{Assignment, Cancellation};
-use crate::domain::dead_letter::{Alert, RecordedError};
+use crate::domain::dead_letter::{Alert, ParkedRecord, RecordedError};
 use crate::domain::message::{InboxItem, JournalEntry, Outgoing};
 use crate::domain::receipt::ReceiptFact;
 use crate::domain::reply::OutboundMessage;
@@ -18,7 +18,8 @@ use crate::domain::sync::{SyncChunk, SyncRun};
 use crate::domain::{Activation, CitizenRecord, DepartmentCode, NationalId, ServiceKey};
 use crate::error::PortError;
 use crate::ports::{
-    AktivClient, AlertSink, AppointmentStore, ChunkQueue, CitizenReader, Clock, SyncStore, SyncUpdate, DeadLetterLog, Delivery, GateFacts, GateReader, HelsenorgeOutbox,
+    AktivClient, AlertSink, AppointmentStore, ChunkQueue, CitizenReader, Clock, ParkedStore, QueuedMessage, Requeue,
+    SyncStore, SyncUpdate, DeadLetterLog, Delivery, GateFacts, GateReader, HelsenorgeOutbox,
     MessageStore, OutboundStore, Processed, ReceiptApplied, Recorded,
 };
 
@@ -61,6 +62,12 @@ pub struct State {
     pub synced_in: HashMap<NationalId, String>,
     /// Chunks on the sync work queue.
     pub sync_queue: std::collections::VecDeque<SyncChunk>,
+    /// Queues by URL (for the republisher).
+    pub queues: HashMap<String, std::collections::VecDeque<QueuedMessage>>,
+    /// Parked records by message id.
+    pub parked: BTreeMap<String, ParkedRecord>,
+    /// Message ids handed out by the in-memory queues.
+    pub next_message: u64,
 }
 
 /// How the in-memory HelsenorgeAktiv behaves.
@@ -208,6 +215,57 @@ impl HelsenorgeOutbox for MemoryDb {
 impl DeadLetterLog for MemoryDb {
     async fn record(&self, error: &RecordedError) -> Result<(), PortError> {
         self.state().dead_letters.insert(error.message_id.clone(), error.clone());
+        Ok(())
+    }
+
+    async fn recorded(&self, message_id: &str) -> Result<Option<RecordedError>, PortError> {
+        Ok(self.state().dead_letters.get(message_id).cloned())
+    }
+}
+
+impl Requeue for MemoryDb {
+    /// Takes up to 10 (a received message is gone until deleted: here, at once).
+    async fn receive(&self, queue_url: &str) -> Result<Vec<QueuedMessage>, PortError> {
+        let mut s = self.state();
+        let q = s.queues.entry(queue_url.to_string()).or_default();
+        let n = q.len().min(10);
+        Ok(q.drain(..n).collect())
+    }
+
+    async fn send(&self, queue_url: &str, body: &str, republished: u32, source_queue: &str, _delay: u32) -> Result<String, PortError> {
+        let mut s = self.state();
+        s.next_message += 1;
+        let m = QueuedMessage {
+            message_id: format!("mem-{}", s.next_message),
+            receipt_handle: format!("rh-{}", s.next_message),
+            body: body.to_string(),
+            republished,
+            source_queue: Some(source_queue.to_string()),
+        };
+        let id = m.message_id.clone();
+        s.queues.entry(queue_url.to_string()).or_default().push_back(m);
+        Ok(id)
+    }
+
+    async fn delete(&self, _queue_url: &str, _receipt_handle: &str) -> Result<(), PortError> {
+        Ok(())
+    }
+}
+
+impl ParkedStore for MemoryDb {
+    async fn park(&self, record: &ParkedRecord) -> Result<(), PortError> {
+        self.state().parked.insert(record.message_id.clone(), record.clone());
+        Ok(())
+    }
+
+    async fn parked(&self) -> Result<Vec<ParkedRecord>, PortError> {
+        let mut v: Vec<ParkedRecord> = self.state().parked.values().cloned().collect();
+        v.sort_by_key(|p| p.parked_at);
+        Ok(v)
+    }
+
+    async fn unpark(&self, message_id: &str) -> Result<(), PortError> {
+        self.state().parked.remove(message_id);
         Ok(())
     }
 }

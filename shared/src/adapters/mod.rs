@@ -5,3 +5,14 @@ pub mod aws;
 #[cfg(feature = "helsenorge")]
 pub mod helsenorge;
 pub mod memory;
+
+/// Sends every alert to two sinks (the alerts queue, and the table that keeps the history).
+#[derive(Debug, Clone)]
+pub struct Tee<A, B>(pub A, pub B);
+
+impl<A: crate::ports::AlertSink, B: crate::ports::AlertSink> crate::ports::AlertSink for Tee<A, B> {
+    async fn send(&self, alert: &crate::domain::dead_letter::Alert) -> Result<(), crate::error::PortError> {
+        self.0.send(alert).await?;
+        self.1.send(alert).await
+    }
+}

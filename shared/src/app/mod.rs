@@ -6,6 +6,7 @@ pub mod icon;
 pub mod inbound;
 pub mod outbound;
 pub mod pipeline;
+pub mod republish;
 pub mod sync;
 
 /// One SQS record as a use case sees it (no AWS types).

@@ -190,6 +190,51 @@ pub enum Alert {
     },
 }
 
+/// A message parked after 10 failed republishes (R-DLQ-2), as kept for support.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ParkedRecord {
+    /// Its SQS message id on the parked queue (what an operator sends back).
+    pub message_id: String,
+    /// The queue it belongs to (name).
+    pub source_queue: String,
+    /// Its kind, if readable.
+    pub kind: Option<String>,
+    /// Republishes it went through.
+    pub republished: u32,
+    /// The last recorded error.
+    pub last_error: Option<String>,
+    /// When it was parked.
+    pub parked_at: Timestamp,
+}
+
+/// R-DLQ-5: the summary of what is parked, per (source queue, kind); `None` when nothing is
+/// parked (no alert), unless `all_clear` asks for an empty summary.
+pub fn summarize(parked: &[ParkedRecord], now: Timestamp, all_clear: bool) -> Option<Alert> {
+    if parked.is_empty() && !all_clear {
+        return None;
+    }
+    let mut groups: std::collections::BTreeMap<(String, Option<String>), Vec<&ParkedRecord>> = Default::default();
+    for p in parked {
+        groups.entry((p.source_queue.clone(), p.kind.clone())).or_default().push(p);
+    }
+    let lines = groups
+        .into_iter()
+        .map(|((source_queue, kind), mut ps)| {
+            ps.sort_by_key(|p| p.parked_at);
+            SummaryLine {
+                source_queue,
+                kind,
+                count: ps.len() as u32,
+                oldest_parked_at: ps[0].parked_at,
+                republish_counts: ps.iter().map(|p| p.republished).collect(),
+                last_errors: ps.iter().rev().filter_map(|p| p.last_error.clone()).take(3).collect(),
+            }
+        })
+        .collect();
+    Some(Alert::Summary { lines, total: parked.len() as u32, at: now })
+}
+
 /// The delay before a republish, as a duration.
 pub fn delay(decision: RepublishDecision) -> SignedDuration {
     match decision {
@@ -232,6 +277,34 @@ mod tests {
         let e = RecordedError::scrub("bad id 02013299997 in\nmessage 123");
         assert_eq!(e, "bad id [number] in message 123");
         assert_eq!(RecordedError::scrub(&"x".repeat(500)).len(), 200);
+    }
+
+    #[test]
+    fn r_dlq_5_summary_groups_by_queue_and_kind_and_is_silent_when_nothing_is_parked() {
+        let at = |s: &str| s.parse::<Timestamp>().unwrap();
+        let p = |id: &str, q: &str, k: &str, t: &str| ParkedRecord {
+            message_id: id.into(),
+            source_queue: q.into(),
+            kind: Some(k.into()),
+            republished: 10,
+            last_error: Some(format!("error {id}")),
+            parked_at: at(t),
+        };
+        assert_eq!(summarize(&[], at("2026-03-01T07:00:00Z"), false), None);
+        assert!(matches!(summarize(&[], at("2026-03-01T07:00:00Z"), true), Some(Alert::Summary { total: 0, .. })));
+        let parked = [
+            p("m2", "InboundQueue", "dialog-message", "2026-03-01T02:00:00Z"),
+            p("m1", "InboundQueue", "dialog-message", "2026-02-28T02:00:00Z"),
+            p("m3", "OutboundQueue", "reply", "2026-03-01T03:00:00Z"),
+        ];
+        let Some(Alert::Summary { lines, total, .. }) = summarize(&parked, at("2026-03-01T07:00:00Z"), false) else {
+            panic!("summary")
+        };
+        assert_eq!(total, 3);
+        assert_eq!(lines.len(), 2);
+        assert_eq!(lines[0].count, 2);
+        assert_eq!(lines[0].oldest_parked_at, at("2026-02-28T02:00:00Z"));
+        assert_eq!(lines[0].last_errors[0], "error m2");
     }
 
     #[test]

@@ -29,7 +29,7 @@ use super::classify;
 pub use crate::config::Tables;
 use crate::domain::appointment::{Assignment, Cancellation};
 use crate::domain::consent::AktivFacts;
-use crate::domain::dead_letter::RecordedError;
+use crate::domain::dead_letter::{Alert, ParkedRecord, RecordedError};
 use crate::domain::message::{InboxItem, JournalEntry, Outgoing};
 use crate::domain::receipt::ReceiptFact;
 use crate::domain::reply::OutboundMessage;
@@ -37,7 +37,7 @@ use crate::domain::sync::SyncRun;
 use crate::domain::{Activation, CitizenRecord, DepartmentCode, NationalId, ServiceKey};
 use crate::error::PortError;
 use crate::ports::{
-    AppointmentStore, CitizenReader, DeadLetterLog, SyncStore, SyncUpdate, Delivery, GateFacts, GateReader, MessageStore, OutboundStore, Processed,
+    AlertSink, AppointmentStore, CitizenReader, DeadLetterLog, ParkedStore, SyncStore, SyncUpdate, Delivery, GateFacts, GateReader, MessageStore, OutboundStore, Processed,
     ReceiptApplied, Recorded,
 };
 
@@ -664,6 +664,72 @@ impl DeadLetterLog for Dynamo {
             .map_err(|e| classify("record dead letter", e))?;
         Ok(())
     }
+
+    async fn recorded(&self, message_id: &str) -> Result<Option<RecordedError>, PortError> {
+        self.dead_letter(message_id).await
+    }
+}
+
+impl ParkedStore for Dynamo {
+    /// PutItem `PARKED` / `<message id>`.
+    async fn park(&self, record: &ParkedRecord) -> Result<(), PortError> {
+        let item = with_keys(to_item("parked record", record)?, "PARKED".into(), record.message_id.clone());
+        self.client
+            .put_item()
+            .table_name(&self.tables.operations)
+            .set_item(Some(item))
+            .send()
+            .await
+            .map_err(|e| classify("park", e))?;
+        Ok(())
+    }
+
+    /// Query pk `PARKED`, oldest first.
+    async fn parked(&self) -> Result<Vec<ParkedRecord>, PortError> {
+        let items = self.query_pk(&self.tables.operations, "PARKED", "").await?;
+        let mut v: Vec<ParkedRecord> = items.into_iter().map(|i| from_item("parked record", i)).collect::<Result<_, _>>()?;
+        v.sort_by_key(|p| p.parked_at);
+        Ok(v)
+    }
+
+    async fn unpark(&self, message_id: &str) -> Result<(), PortError> {
+        self.client
+            .delete_item()
+            .table_name(&self.tables.operations)
+            .set_key(Some(key("PARKED", message_id)))
+            .send()
+            .await
+            .map_err(|e| classify("unpark", e))?;
+        Ok(())
+    }
+}
+
+impl AlertSink for Dynamo {
+    /// The alert history: PutItem `ALERTS#<Oslo date>` / `<time>#<type>` (TTL 90 days).
+    async fn send(&self, alert: &Alert) -> Result<(), PortError> {
+        let now = Timestamp::now();
+        let value = serde_json::to_value(alert).map_err(|e| PortError::permanent("encode alert", e))?;
+        let kind = value.get("type").and_then(|t| t.as_str()).unwrap_or("alert").to_string();
+        let mut item = key(
+            format!("ALERTS#{}", crate::domain::sync::run_id_for(now)),
+            format!("{}#{kind}#{}", time_key(now, ""), uuid_like(&value)),
+        );
+        item.insert("alert".into(), s(value.to_string()));
+        item.insert("expires_at".into(), expires(now, OPERATIONS_TTL));
+        self.client
+            .put_item()
+            .table_name(&self.tables.operations)
+            .set_item(Some(item))
+            .send()
+            .await
+            .map_err(|e| classify("keep alert", e))?;
+        Ok(())
+    }
+}
+
+/// A short stable discriminator for alerts written in the same millisecond.
+fn uuid_like(v: &serde_json::Value) -> String {
+    v.get("messageId").and_then(|m| m.as_str()).unwrap_or("summary").to_string()
 }
 
 fn n(v: u64) -> AttributeValue {

@@ -150,3 +150,85 @@ impl crate::ports::AlertSink for SqsAlerts {
         Ok(())
     }
 }
+
+/// Moving messages between dead-letter, source and parked queues.
+#[derive(Debug, Clone)]
+pub struct SqsRequeue {
+    client: Client,
+}
+
+impl SqsRequeue {
+    /// Over `client`.
+    pub fn new(client: Client) -> Self {
+        Self { client }
+    }
+}
+
+const REPUBLISH_COUNT: &str = "republish-count";
+const SOURCE_QUEUE: &str = "source-queue";
+
+impl crate::ports::Requeue for SqsRequeue {
+    async fn receive(&self, queue_url: &str) -> Result<Vec<crate::ports::QueuedMessage>, PortError> {
+        let out = self
+            .client
+            .receive_message()
+            .queue_url(queue_url)
+            .max_number_of_messages(10)
+            .message_attribute_names("All")
+            .wait_time_seconds(0)
+            .send()
+            .await
+            .map_err(|e| classify("receive dead letters", e))?;
+        Ok(out
+            .messages
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|m| {
+                let attrs = m.message_attributes.unwrap_or_default();
+                let republished =
+                    attrs.get(REPUBLISH_COUNT).and_then(|a| a.string_value()).and_then(|v| v.parse().ok()).unwrap_or(0);
+                let source_queue = attrs.get(SOURCE_QUEUE).and_then(|a| a.string_value()).map(str::to_string);
+                Some(crate::ports::QueuedMessage {
+                    message_id: m.message_id?,
+                    receipt_handle: m.receipt_handle?,
+                    body: m.body.unwrap_or_default(),
+                    republished,
+                    source_queue,
+                })
+            })
+            .collect())
+    }
+
+    async fn send(&self, queue_url: &str, body: &str, republished: u32, source_queue: &str, delay_secs: u32) -> Result<String, PortError> {
+        let attr = |v: String, t: &str| {
+            aws_sdk_sqs::types::MessageAttributeValue::builder()
+                .data_type(t)
+                .string_value(v)
+                .build()
+                .map_err(|e| PortError::permanent("build message attribute", e))
+        };
+        let out = self
+            .client
+            .send_message()
+            .queue_url(queue_url)
+            .message_body(body)
+            .delay_seconds(delay_secs.min(900) as i32)
+            .message_attributes(REPUBLISH_COUNT, attr(republished.to_string(), "Number")?)
+            .message_attributes(SOURCE_QUEUE, attr(source_queue.to_string(), "String")?)
+            .send()
+            .await
+            .map_err(|e| classify("republish", e))?;
+        out.message_id.ok_or_else(|| PortError::transient("republish", "no message id returned"))
+    }
+
+    async fn delete(&self, queue_url: &str, receipt_handle: &str) -> Result<(), PortError> {
+        self.client
+            .delete_message()
+            .queue_url(queue_url)
+            .receipt_handle(receipt_handle)
+            .send()
+            .await
+            .map_err(|e| classify("delete dead letter", e))?;
+        Ok(())
+    }
+}
