@@ -20,7 +20,8 @@ $PY tools/stack.py helseid-key --port "$PORT"
 $PY tools/stack.py env all --port "$PORT" --format dotenv \
   --set HELSENORGE_AKTIV_BASE_URL=http://127.0.0.1:$FAKE_PORT \
   --set HELSEID_TOKEN_URL=http://127.0.0.1:$FAKE_PORT/connect/token \
-  --set HELSEID_CLIENT_ID=helsedialog-test > .local/functions.env
+  --set HELSEID_CLIENT_ID=helsedialog-test \
+  --set REPUBLISH_BASE_DELAY_SECS=0 > .local/functions.env
 echo "function environment (as in Lambda, NHN pointed at the local fake): .local/functions.env"
 
 step "build the functions"
@@ -97,6 +98,27 @@ fake_mode() { $PY -c "import json,sys,urllib.request as u; u.urlopen(u.Request('
 fake_mode hang
 time invoke status-icon events/status-icon/one.json
 fake_mode normal
+
+step "dead letters: a message inbound-message can never process (R-DLQ-1..5)"
+admin send-inbound events/inbound-message/raw-unreadable-body.txt
+brief() { cargo lambda invoke "$1" --invoke-address 127.0.0.1 --invoke-port "$INVOKE_PORT" --data-file "$2" \
+  --output-format json 2>&1 | tr -d ' \n'; echo; }
+for round in $(seq 1 11); do
+  echo "-- round $round"
+  admin take-inbound .local/failing-event.json
+  printf 'inbound-message: '; brief inbound-message .local/failing-event.json
+  admin redrive-inbound
+  printf 'dlq-republisher: '; brief dlq-republisher events/dlq-republisher/republish.json
+done
+step "alerts: Republished 1..10, BackOnDeadLetterQueue with the recorded error, Parked"
+admin alerts
+step "parked messages, and the morning summary (summary-alert)"
+invoke dlq-republisher events/dlq-republisher/list-parked.json
+invoke summary-alert events/summary-alert/summary.json
+admin alerts
+
+step "consent-sync: the nightly sync, started by hand (events/consent-sync/start.json)"
+invoke consent-sync events/consent-sync/start.json
 
 step "administrative journal of citizen 3010******0 (graded AJ)"
 admin journal 30108299920

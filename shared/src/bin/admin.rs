@@ -8,6 +8,12 @@
 //! helsedialog-admin replies NATIONAL_ID      a citizen's replies and receipt status, newest first
 //! helsedialog-admin outbox                  drain and show what went toward Helsenorge
 //! helsedialog-admin epj-results             drain and show the results for the EPJ
+//! helsedialog-admin alerts                  drain and show the alerts
+//! helsedialog-admin send-inbound FILE       put a raw body on the inbound queue (as the bridge would)
+//! helsedialog-admin take-inbound OUT        take one inbound message as a Lambda SQS event file
+//!                                           (it stays on the queue, as after a failed delivery)
+//! helsedialog-admin redrive-inbound         receive until SQS's redrive has moved messages past
+//!                                           maxReceiveCount to the dead-letter queue
 //! ```
 //! Table names and queue URLs come from the same environment variables as the functions.
 
@@ -88,8 +94,44 @@ async fn run(args: &[String]) -> Result<(), BoxError> {
                 println!("{}  {:<18} {}  staff {:<14} {:?}", o.sent_at, o.message_id, o.citizen, o.staff_id, o.status(now, deadline));
             }
         }
-        Some(which @ ("outbox" | "epj-results")) => {
-            let url = required(if which == "outbox" { "TO_HELSENORGE_QUEUE_URL" } else { "EPJ_RESULTS_QUEUE_URL" })?;
+        Some("send-inbound") => {
+            let pair = inbound_pair()?;
+            let body = std::fs::read_to_string(arg(1)?)?;
+            aws.sqs.send_message().queue_url(&pair.source_url).message_body(body).send().await?;
+            println!("sent to {}", pair.source_name());
+        }
+        Some("take-inbound") => {
+            let pair = inbound_pair()?;
+            let out = aws.sqs.receive_message().queue_url(&pair.source_url).max_number_of_messages(1).visibility_timeout(0).send().await?;
+            let Some(m) = out.messages.unwrap_or_default().into_iter().next() else {
+                return Err("the inbound queue is empty".into());
+            };
+            let event = serde_json::json!({"Records": [{
+                "messageId": m.message_id(), "receiptHandle": m.receipt_handle(), "body": m.body(),
+                "attributes": {"ApproximateReceiveCount": "5"}, "messageAttributes": {},
+                "eventSource": "aws:sqs", "awsRegion": "eu-north-1", "eventSourceARN": "arn:aws:sqs:eu-north-1:123456789012:inbound"
+            }]});
+            std::fs::write(arg(1)?, event.to_string())?;
+            println!("took {} from {}", m.message_id().unwrap_or_default(), pair.source_name());
+        }
+        Some("redrive-inbound") => {
+            // Lets SQS's own redrive act (it keeps the message id): receive until SQS has
+            // moved every message past maxReceiveCount to the dead-letter queue.
+            let pair = inbound_pair()?;
+            for _ in 0..20 {
+                let out = aws.sqs.receive_message().queue_url(&pair.source_url).max_number_of_messages(10).visibility_timeout(0).send().await?;
+                if out.messages.unwrap_or_default().is_empty() {
+                    break;
+                }
+            }
+            println!("redrive: SQS moved what failed 5 receives to {}", pair.dead_letter_url.rsplit('/').next().unwrap_or_default());
+        }
+        Some(which @ ("outbox" | "epj-results" | "alerts")) => {
+            let url = required(match which {
+                "outbox" => "TO_HELSENORGE_QUEUE_URL",
+                "epj-results" => "EPJ_RESULTS_QUEUE_URL",
+                _ => "ALERTS_QUEUE_URL",
+            })?;
             loop {
                 let out = aws.sqs.receive_message().queue_url(&url).max_number_of_messages(10).send().await?;
                 let msgs = out.messages.unwrap_or_default();
@@ -97,8 +139,13 @@ async fn run(args: &[String]) -> Result<(), BoxError> {
                     break;
                 }
                 for m in msgs {
-                    let o: Outgoing = serde_json::from_str(m.body().unwrap_or("{}"))?;
-                    println!("{}", describe(&o));
+                    let body = m.body().unwrap_or("{}");
+                    if which == "alerts" {
+                        println!("{body}");
+                    } else {
+                        let o: Outgoing = serde_json::from_str(body)?;
+                        println!("{}", describe(&o));
+                    }
                     if let Some(h) = m.receipt_handle() {
                         aws.sqs.delete_message().queue_url(&url).receipt_handle(h).send().await?;
                     }
@@ -106,10 +153,18 @@ async fn run(args: &[String]) -> Result<(), BoxError> {
             }
         }
         _ => {
-            println!("usage: helsedialog-admin load FILE | journal NATIONAL_ID | inbox DEPARTMENT | plan NATIONAL_ID DEPT TYPE | replies NATIONAL_ID | outbox | epj-results");
+            println!("usage: helsedialog-admin load FILE | journal NATIONAL_ID | inbox DEPARTMENT | plan NATIONAL_ID DEPT TYPE | replies NATIONAL_ID | outbox | epj-results | alerts | send-inbound FILE | take-inbound OUT | redrive-inbound");
         }
     }
     Ok(())
+}
+
+/// The inbound queue and its dead-letter queue, from the republisher's `REDRIVE_PAIRS`.
+fn inbound_pair() -> Result<shared::app::republish::RedrivePair, BoxError> {
+    shared::app::republish::parse_pairs(&required("REDRIVE_PAIRS")?)
+        .into_iter()
+        .next()
+        .ok_or_else(|| "REDRIVE_PAIRS names no queues".into())
 }
 
 /// One line per message toward Helsenorge, without a national id or a body.
