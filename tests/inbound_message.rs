@@ -294,7 +294,7 @@ async fn sample_events_give_their_documented_outcomes() {
     let data: shared::app::epj::EpjData =
         serde_json::from_str(&std::fs::read_to_string(root.join("events/epj/sample-data.json")).unwrap()).unwrap();
     e.store.load_epj(&data).await.unwrap();
-    let mut files: Vec<_> = std::fs::read_dir(root.join("events/inbound-message")).unwrap().map(|f| f.unwrap().path()).collect();
+    let mut files: Vec<_> = std::fs::read_dir(root.join("events/inbound-message")).unwrap().map(|f| f.unwrap().path()).filter(|p| p.extension().is_some_and(|x| x == "json")).collect();
     files.sort();
     assert!(files.len() >= 10);
     for path in files {

@@ -220,16 +220,22 @@ impl Dynamo {
 
     /// A dead-letter record, if one was written for `message_id`.
     pub async fn dead_letter(&self, message_id: &str) -> Result<Option<RecordedError>, PortError> {
+        let item = self.get("get dead letter", &self.tables.operations, key(format!("DLQ#{message_id}"), "RECORD")).await?;
+        item.map(|i| from_item("dead letter", i)).transpose()
+    }
+
+    /// One consistent GetItem.
+    async fn get(&self, what: &'static str, table: &str, key: Item) -> Result<Option<Item>, PortError> {
         let out = self
             .client
             .get_item()
-            .table_name(&self.tables.operations)
-            .set_key(Some(key(format!("DLQ#{message_id}"), "RECORD")))
+            .table_name(table)
+            .set_key(Some(key))
             .consistent_read(true)
             .send()
             .await
-            .map_err(|e| classify("get dead letter", e))?;
-        out.item.map(|i| from_item("dead letter", i)).transpose()
+            .map_err(|e| classify(what, e))?;
+        Ok(out.item)
     }
 
     async fn query_pk(&self, table: &str, pk: &str, sk_prefix: &str) -> Result<Vec<Item>, PortError> {
@@ -590,16 +596,8 @@ impl AppointmentStore for Dynamo {
 impl OutboundStore for Dynamo {
     /// GetItem `OUT#<id>`.
     async fn reply(&self, message_id: &str) -> Result<Option<OutboundMessage>, PortError> {
-        let out = self
-            .client
-            .get_item()
-            .table_name(&self.tables.messages)
-            .set_key(Some(key(format!("OUT#{message_id}"), "OUT")))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(|e| classify("get outbound", e))?;
-        out.item.map(|i| from_item("outbound", i)).transpose()
+        let item = self.get("get outbound", &self.tables.messages, key(format!("OUT#{message_id}"), "OUT")).await?;
+        item.map(|i| from_item("outbound", i)).transpose()
     }
 
     /// Query gsi1 `CITOUT#<national id>`, newest first.
@@ -738,16 +736,10 @@ fn n(v: u64) -> AttributeValue {
 
 impl Dynamo {
     async fn get_run(&self, run_id: &str) -> Result<SyncRun, PortError> {
-        let out = self
-            .client
-            .get_item()
-            .table_name(&self.tables.operations)
-            .set_key(Some(key(format!("SYNC#{run_id}"), "RUN")))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(|e| classify("read sync run", e))?;
-        let item = out.item.ok_or_else(|| PortError::transient("read sync run", "not visible yet"))?;
+        let item = self
+            .get("read sync run", &self.tables.operations, key(format!("SYNC#{run_id}"), "RUN"))
+            .await?
+            .ok_or_else(|| PortError::transient("read sync run", "not visible yet"))?;
         from_item("sync run", item)
     }
 }
@@ -901,16 +893,8 @@ impl SyncStore for Dynamo {
     }
 
     async fn chunk_done(&self, run_id: &str, chunk: u32) -> Result<bool, PortError> {
-        let out = self
-            .client
-            .get_item()
-            .table_name(&self.tables.operations)
-            .set_key(Some(key(format!("SYNC#{run_id}"), format!("CHUNK#{chunk:06}"))))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(|e| classify("read sync chunk", e))?;
-        Ok(out.item.is_some())
+        let marker = key(format!("SYNC#{run_id}"), format!("CHUNK#{chunk:06}"));
+        Ok(self.get("read sync chunk", &self.tables.operations, marker).await?.is_some())
     }
 
     /// One conditional UpdateItem per citizen (`syncRun <> :run`), 16 at a time: a citizen
@@ -983,16 +967,7 @@ impl SyncStore for Dynamo {
         let started = run.started_at.unwrap_or(at);
         for service in &run.activations {
             let pk = HashMap::from([("pk".to_string(), s(format!("ACT#{}", service_suffix(service))))]);
-            let out = self
-                .client
-                .get_item()
-                .table_name(&self.tables.activations)
-                .set_key(Some(pk))
-                .consistent_read(true)
-                .send()
-                .await
-                .map_err(|e| classify("read activation", e))?;
-            if let Some(item) = out.item {
+            if let Some(item) = self.get("read activation", &self.tables.activations, pk).await? {
                 let mut a: Activation = from_item("activation", item)?;
                 a.mark_synced(started, at);
                 self.put_activation(&a).await?;

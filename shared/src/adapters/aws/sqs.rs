@@ -8,6 +8,30 @@ use crate::domain::message::{Destination, Outgoing};
 use crate::error::PortError;
 use crate::ports::HelsenorgeOutbox;
 
+/// SendMessageBatch of `bodies` (at most 10, each a JSON value); returns the positions SQS
+/// did not accept. Entry ids are positions, so any message id may be carried.
+async fn send_batch<T: serde::Serialize>(client: &Client, url: &str, items: &[T], what: &'static str) -> Result<Vec<usize>, PortError> {
+    let mut entries = Vec::with_capacity(items.len());
+    for (i, item) in items.iter().enumerate() {
+        let body = serde_json::to_string(item).map_err(|e| PortError::permanent(what, e))?;
+        entries.push(
+            SendMessageBatchRequestEntry::builder()
+                .id(i.to_string())
+                .message_body(body)
+                .build()
+                .map_err(|e| PortError::permanent("build batch entry", e))?,
+        );
+    }
+    let out = client
+        .send_message_batch()
+        .queue_url(url)
+        .set_entries(Some(entries))
+        .send()
+        .await
+        .map_err(|e| classify(what, e))?;
+    Ok(out.failed.iter().filter_map(|f| f.id.parse().ok()).collect())
+}
+
 /// The ToHelsenorge queue, and the EpjResults queue for functions that answer the EPJ.
 #[derive(Debug, Clone)]
 pub struct SqsOutbox {
@@ -30,27 +54,8 @@ impl SqsOutbox {
 
     async fn send_to(&self, url: &str, messages: &[&Outgoing], failed: &mut Vec<String>) -> Result<(), PortError> {
         for chunk in messages.chunks(10) {
-            let mut entries = Vec::with_capacity(chunk.len());
-            for (i, m) in chunk.iter().enumerate() {
-                let body = serde_json::to_string(m).map_err(|e| PortError::permanent("encode outgoing", e))?;
-                entries.push(
-                    SendMessageBatchRequestEntry::builder()
-                        .id(i.to_string())
-                        .message_body(body)
-                        .build()
-                        .map_err(|e| PortError::permanent("build batch entry", e))?,
-                );
-            }
-            let out = self
-                .client
-                .send_message_batch()
-                .queue_url(url)
-                .set_entries(Some(entries))
-                .send()
-                .await
-                .map_err(|e| classify("send message batch", e))?;
-            for f in out.failed {
-                if let Some(m) = f.id.parse::<usize>().ok().and_then(|i| chunk.get(i)) {
+            for i in send_batch(&self.client, url, chunk, "send message batch").await? {
+                if let Some(m) = chunk.get(i) {
                     failed.push(m.id.clone());
                 }
             }
@@ -96,27 +101,9 @@ impl crate::ports::ChunkQueue for SqsChunkQueue {
     /// SendMessageBatch, 5 chunks of at most 1000 ids a call (well under SQS's 1 MiB).
     async fn send(&self, chunks: &[crate::domain::sync::SyncChunk]) -> Result<(), PortError> {
         for batch in chunks.chunks(5) {
-            let mut entries = vec![];
-            for (i, c) in batch.iter().enumerate() {
-                let body = serde_json::to_string(c).map_err(|e| PortError::permanent("encode chunk", e))?;
-                entries.push(
-                    SendMessageBatchRequestEntry::builder()
-                        .id(i.to_string())
-                        .message_body(body)
-                        .build()
-                        .map_err(|e| PortError::permanent("build batch entry", e))?,
-                );
-            }
-            let out = self
-                .client
-                .send_message_batch()
-                .queue_url(&self.url)
-                .set_entries(Some(entries))
-                .send()
-                .await
-                .map_err(|e| classify("send sync chunks", e))?;
-            if !out.failed.is_empty() {
-                return Err(PortError::transient("send sync chunks", format!("{} chunks not accepted", out.failed.len())));
+            let failed = send_batch(&self.client, &self.url, batch, "send sync chunks").await?;
+            if !failed.is_empty() {
+                return Err(PortError::transient("send sync chunks", format!("{} chunks not accepted", failed.len())));
             }
         }
         Ok(())
