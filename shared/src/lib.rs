@@ -6,6 +6,8 @@
 //! - [`adapters`]: in-memory adapters always; DynamoDB/SQS adapters behind the `aws` feature.
 //! - [`config`]: configuration read once at start-up.
 
+#![warn(missing_docs)]
+
 pub mod adapters;
 pub mod app;
 pub mod config;

@@ -11,7 +11,7 @@ use shared::domain::receipt::KithErrorCode;
 use shared::domain::{Activation, IdMode, ServiceKey};
 use shared::fixtures::{self, CITIZEN, id, service, synthetic_id, ts};
 
-type Sync = SyncService<MemoryDb, MemoryDb, MemoryDb, MemoryDb, MemoryDb, ManualClock>;
+type Sync = SyncService<MemoryDb, MemoryDb, MemoryDb, MemoryDb, MemoryDb, ManualClock, MemoryDb>;
 
 fn sync(db: &MemoryDb, clock: &ManualClock) -> Sync {
     SyncService {
@@ -21,6 +21,8 @@ fn sync(db: &MemoryDb, clock: &ManualClock) -> Sync {
         aktiv: db.clone(),
         alerts: db.clone(),
         clock: clock.clone(),
+        dead_letters: db.clone(),
+        source_queue: "SyncWorkQueue".into(),
     }
 }
 
@@ -199,8 +201,15 @@ async fn a_failing_chunk_is_alerted_and_the_run_still_finishes() {
     let s = sync(&db, &clock);
     s.start(None).await.unwrap();
     let c = db.state().sync_queue.pop_front().unwrap();
-    let err = s.chunk(&c).await.unwrap_err();
-    s.chunk_failed(&c, &err.to_string()).await.unwrap();
+    let body = serde_json::to_string(&c).unwrap();
+    let rec = |n| shared::app::RecordIn { sqs_message_id: "sqs-chunk-0".into(), body: body.clone(), receive_count: n };
+    // The first tries fail and are recorded through the shared helper; SQS retries them.
+    assert_eq!(s.handle_chunks(&[rec(1)]).await, vec!["sqs-chunk-0".to_string()]);
+    let recorded = db.state().dead_letters["sqs-chunk-0"].clone();
+    assert_eq!((recorded.source_queue.as_str(), recorded.kind.as_deref()), ("SyncWorkQueue", Some("sync-chunk")));
+    assert!(!recorded.error.contains(CITIZEN));
+    // The last try: alerted, counted failed, and the run finishes.
+    assert!(s.handle_chunks(&[rec(3)]).await.is_empty());
     let st = db.state();
     assert_eq!(st.sync_runs["2026-03-02"].chunks_failed, 1);
     assert!(st.sync_runs["2026-03-02"].finished_at.is_some());

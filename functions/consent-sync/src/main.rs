@@ -22,11 +22,13 @@ async fn main() -> Result<(), Error> {
     let store = Dynamo::new(aws.dynamodb.clone(), config.tables.clone());
     let service = SyncService {
         store: store.clone(),
-        citizens: store,
+        citizens: store.clone(),
         queue: SqsChunkQueue::new(aws.sqs.clone(), &config.work_queue_url),
         aktiv: helsenorge::from_config(&config.helsenorge, &aws.sdk, config.nhn_timeout).await?,
         alerts: SqsAlerts::new(aws.sqs.clone(), &config.alerts_queue_url),
         clock: SystemClock,
+        dead_letters: store,
+        source_queue: config.work_queue_url.rsplit('/').next().unwrap_or_default().to_string(),
     };
     let service = &service;
     run(service_fn(move |event: LambdaEvent<Value>| async move {

@@ -127,17 +127,8 @@ impl<M: MessageStore, H: HelsenorgeOutbox, D: DeadLetterLog, C: Clock> Pipeline<
         receive_count: u32,
         error: &ProcessError,
     ) -> Result<(), PortError> {
-        self.dead_letters
-            .record(&RecordedError {
-                message_id: message_id.to_string(),
-                source_queue: self.source_queue.clone(),
-                kind,
-                receive_count,
-                class: if error.is_retryable() { ErrorClass::Transient } else { ErrorClass::Permanent },
-                error: RecordedError::scrub(&error_chain(error)),
-                at: self.clock.now(),
-            })
-            .await
+        let failed = FailedRecord { message_id, source_queue: &self.source_queue, kind, receive_count };
+        record_failure(&self.dead_letters, &self.clock, failed, error.is_retryable(), &error_chain(error)).await
     }
 
     /// Processes a batch with bounded concurrency, one span per record carrying its message id
@@ -219,4 +210,39 @@ pub fn error_chain(e: &dyn std::error::Error) -> String {
         src = s.source();
     }
     text
+}
+
+/// A record that failed, as the SQS-driven functions know it.
+#[derive(Debug, Clone)]
+pub struct FailedRecord<'a> {
+    /// SQS message id.
+    pub message_id: &'a str,
+    /// The queue it came from.
+    pub source_queue: &'a str,
+    /// Its kind, when readable.
+    pub kind: Option<String>,
+    /// SQS's receive count.
+    pub receive_count: u32,
+}
+
+/// The one helper every SQS-driven function records its failed records with (R-DLQ-4): id,
+/// queue, kind, receive count, error class and a scrubbed, bounded error text.
+pub async fn record_failure<D: DeadLetterLog, C: Clock>(
+    dead_letters: &D,
+    clock: &C,
+    failed: FailedRecord<'_>,
+    retryable: bool,
+    error: &str,
+) -> Result<(), PortError> {
+    dead_letters
+        .record(&RecordedError {
+            message_id: failed.message_id.to_string(),
+            source_queue: failed.source_queue.to_string(),
+            kind: failed.kind,
+            receive_count: failed.receive_count,
+            class: if retryable { ErrorClass::Transient } else { ErrorClass::Permanent },
+            error: RecordedError::scrub(error),
+            at: clock.now(),
+        })
+        .await
 }

@@ -14,8 +14,9 @@ use std::collections::{HashMap, HashSet};
 use crate::domain::dead_letter::{Alert, RecordedError};
 use crate::domain::sync::{CHUNK_SIZE, SyncChunk, SyncRun, run_id_for};
 use crate::domain::{CitizenRecord, NationalId};
-use crate::error::PortError;
-use crate::ports::{AktivClient, AlertSink, ChunkQueue, CitizenReader, Clock, SyncStore, SyncUpdate};
+use crate::error::{PortError, Retryable};
+use crate::ports::{AktivClient, AlertSink, ChunkQueue, CitizenReader, Clock, DeadLetterLog, SyncStore, SyncUpdate};
+use super::pipeline::{FailedRecord, record_failure};
 
 /// What the start phase did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -47,7 +48,7 @@ pub enum ChunkReport {
 }
 
 /// The consent-sync use case.
-pub struct SyncService<S, R, Q, A, L, C> {
+pub struct SyncService<S, R, Q, A, L, C, D> {
     /// Runs, chunks, citizens' states, activations.
     pub store: S,
     /// Reads citizens' current records.
@@ -60,6 +61,10 @@ pub struct SyncService<S, R, Q, A, L, C> {
     pub alerts: L,
     /// Time.
     pub clock: C,
+    /// Where failed chunk records are recorded (the same helper as every SQS function).
+    pub dead_letters: D,
+    /// The work queue's name, for those records.
+    pub source_queue: String,
 }
 
 /// A compact key for the set of citizens seen in a run (8 bytes each: 100,000 citizens take
@@ -68,7 +73,7 @@ fn compact(id: &NationalId) -> u64 {
     id.expose().parse().unwrap_or_default()
 }
 
-impl<S, R, Q, A, L, C> SyncService<S, R, Q, A, L, C>
+impl<S, R, Q, A, L, C, D> SyncService<S, R, Q, A, L, C, D>
 where
     S: SyncStore,
     R: CitizenReader,
@@ -76,6 +81,7 @@ where
     A: AktivClient,
     L: AlertSink,
     C: Clock,
+    D: DeadLetterLog,
 {
     /// The start phase: enumerate, dedupe, send chunks.
     pub async fn start(&self, run_id: Option<String>) -> Result<StartReport, PortError> {
@@ -203,7 +209,7 @@ where
 /// dead-letter queue; the last try that fails marks the chunk failed and alerts.
 pub const MAX_RECEIVES: u32 = 3;
 
-impl<S, R, Q, A, L, C> SyncService<S, R, Q, A, L, C>
+impl<S, R, Q, A, L, C, D> SyncService<S, R, Q, A, L, C, D>
 where
     S: SyncStore,
     R: CitizenReader,
@@ -211,35 +217,42 @@ where
     A: AktivClient,
     L: AlertSink,
     C: Clock,
+    D: DeadLetterLog,
 {
-    /// Processes chunk records from the work queue; returns the SQS ids to retry.
+    /// Processes chunk records from the work queue; returns the SQS ids to retry. Every failed
+    /// record is recorded through the shared helper (R-DLQ-4).
     pub async fn handle_chunks(&self, records: &[super::RecordIn]) -> Vec<String> {
         let mut failed = vec![];
         for r in records {
             let span = tracing::info_span!("chunk", message_id = %r.sqs_message_id, receive_count = r.receive_count);
             let _enter = span.enter();
-            let chunk: SyncChunk = match serde_json::from_str(&r.body) {
-                Ok(c) => c,
-                Err(e) => {
-                    // Not a chunk: SQS redrive takes it to the sync dead-letter queue.
-                    let e = crate::domain::message::describe_json_error(&e);
-                    tracing::error!(error = %e, "unreadable sync chunk");
-                    failed.push(r.sqs_message_id.clone());
-                    continue;
-                }
-            };
-            match self.chunk(&chunk).await {
-                Ok(_) => {}
-                Err(e) if r.receive_count >= MAX_RECEIVES => {
-                    if let Err(e2) = self.chunk_failed(&chunk, &e.to_string()).await {
-                        tracing::error!(error = %RecordedError::scrub(&e2.to_string()), "could not record the failed chunk");
-                        failed.push(r.sqs_message_id.clone());
+            let outcome = match serde_json::from_str::<SyncChunk>(&r.body) {
+                // Not a chunk: SQS redrive takes it to the sync dead-letter queue.
+                Err(e) => Err((false, crate::domain::message::describe_json_error(&e))),
+                Ok(chunk) => match self.chunk(&chunk).await {
+                    Ok(_) => Ok(()),
+                    Err(e) if r.receive_count >= MAX_RECEIVES => {
+                        // The last try: alert, count it failed, let the run go on.
+                        match self.chunk_failed(&chunk, &e.to_string()).await {
+                            Ok(()) => Ok(()),
+                            Err(e2) => Err((e2.is_retryable(), e2.to_string())),
+                        }
                     }
+                    Err(e) => Err((e.is_retryable(), e.to_string())),
+                },
+            };
+            if let Err((retryable, error)) = outcome {
+                tracing::warn!(retryable, error = %RecordedError::scrub(&error), "sync chunk failed");
+                let rec = FailedRecord {
+                    message_id: &r.sqs_message_id,
+                    source_queue: &self.source_queue,
+                    kind: Some("sync-chunk".into()),
+                    receive_count: r.receive_count,
+                };
+                if let Err(e) = record_failure(&self.dead_letters, &self.clock, rec, retryable, &error).await {
+                    tracing::error!(error = %RecordedError::scrub(&e.to_string()), "could not record the failure");
                 }
-                Err(e) => {
-                    tracing::warn!(error = %RecordedError::scrub(&e.to_string()), "sync chunk failed; SQS retries it");
-                    failed.push(r.sqs_message_id.clone());
-                }
+                failed.push(r.sqs_message_id.clone());
             }
         }
         failed
