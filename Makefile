@@ -52,9 +52,13 @@ lint: $(SAM_STAMP)
 test: $(STAMP) lint build
 	$(PY) tools/stack.py stop --port $(TEST_PORT) >/dev/null 2>&1 || true
 	$(PY) tools/stack.py start --port $(TEST_PORT)
-	trap '$(PY) tools/stack.py stop --port $(TEST_PORT)' EXIT; \
+	mkdir -p .local
+	trap '$(PY) tools/stack.py stop --port $(TEST_PORT) >/dev/null 2>&1' EXIT; \
 	$(AWS_ENV) AWS_ENDPOINT_URL=http://127.0.0.1:$(TEST_PORT) HELSEDIALOG_MOTO_PORT=$(TEST_PORT) \
-	  cargo test --workspace --all-targets --locked
+	  cargo test --workspace --all-targets --locked 2>&1 | tee .local/test.log; \
+	status=$${PIPESTATUS[0]}; \
+	awk '/^test result:/ { p += $$4; f += $$6; i += $$8 } END { printf "tests: %d passed, %d failed, %d skipped\n", p, f, i }' .local/test.log; \
+	exit $$status
 
 stack-up: $(STAMP)
 	$(AWS_ENV) $(PY) tools/stack.py start --port $(DEMO_PORT)
