@@ -2,6 +2,9 @@
 //! A schedule (or an operator) sends `{"action":"start"}`: the start phase fans the citizens out
 //! as chunks on the sync work queue; the same function then takes the chunks from that queue.
 
+// The use case futures are deep; release builds (lto) need more room to lay them out.
+#![recursion_limit = "256"]
+
 use aws_lambda_events::sqs::SqsEvent;
 use lambda_runtime::{Error, LambdaEvent, run, service_fn};
 use serde_json::Value;

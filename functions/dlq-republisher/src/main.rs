@@ -3,6 +3,9 @@
 //! `{"action":"send-back","messageId":"…"}` returns a parked message to its source queue;
 //! `{"action":"list-parked"}` lists what is parked.
 
+// The use case futures are deep; release builds (lto) need more room to lay them out.
+#![recursion_limit = "256"]
+
 use lambda_runtime::{Error, LambdaEvent, run, service_fn};
 use serde_json::{Value, json};
 use shared::adapters::Tee;

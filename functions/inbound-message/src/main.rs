@@ -1,6 +1,9 @@
 //! inbound-message: citizen messages, cancellations and AppRecs from Helsenorge's bridge.
 //! Validates, journals and delivers exactly once, answers with an AppRec (R-IN-1..3).
 
+// The use case futures are deep; release builds (lto) need more room to lay them out.
+#![recursion_limit = "256"]
+
 use aws_lambda_events::sqs::SqsEvent;
 use lambda_runtime::{Error, LambdaEvent, run, service_fn};
 use shared::adapters::aws::AwsClients;

@@ -1,6 +1,9 @@
 //! outbound-reply: staff replies from the EPJ's dialog window toward Helsenorge, with a result
 //! for the EPJ and a receipt status (R-ACC-1/2, R-OUT-1..4).
 
+// The use case futures are deep; release builds (lto) need more room to lay them out.
+#![recursion_limit = "256"]
+
 use aws_lambda_events::sqs::SqsEvent;
 use lambda_runtime::{Error, LambdaEvent, run, service_fn};
 use shared::adapters::aws::AwsClients;

@@ -1,6 +1,9 @@
 //! status-icon: `POST /status-icon {"nationalId"}` and `POST /status-icons {"nationalIds"}` for
 //! the EPJ, answering the digital-activity icon (R-ICON-1..7) within a deadline, never hanging.
 
+// The use case futures are deep; release builds (lto) need more room to lay them out.
+#![recursion_limit = "256"]
+
 use std::time::Duration;
 
 use lambda_http::{Body, Error, Request, Response, run, service_fn};

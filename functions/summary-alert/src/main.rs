@@ -1,6 +1,9 @@
 //! summary-alert: on a schedule (07:00 Europe/Oslo), a summary of what is parked on the
 //! dead-letter side (R-DLQ-5); nothing parked, no alert (unless SUMMARY_ALL_CLEAR=true).
 
+// The use case futures are deep; release builds (lto) need more room to lay them out.
+#![recursion_limit = "256"]
+
 use lambda_runtime::{Error, LambdaEvent, run, service_fn};
 use serde_json::{Value, json};
 use shared::adapters::Tee;

@@ -224,6 +224,33 @@ impl Dynamo {
         item.map(|i| from_item("dead letter", i)).transpose()
     }
 
+    /// BatchGetItem, retrying unprocessed keys a few times; (table, item) pairs.
+    async fn batch_get(
+        &self,
+        what: &'static str,
+        mut request: HashMap<String, KeysAndAttributes>,
+    ) -> Result<Vec<(String, Item)>, PortError> {
+        let mut found = vec![];
+        for attempt in 0..5 {
+            let out = self
+                .client
+                .batch_get_item()
+                .set_request_items(Some(request))
+                .send()
+                .await
+                .map_err(|e| classify(what, e))?;
+            for (table, items) in out.responses.unwrap_or_default() {
+                found.extend(items.into_iter().map(|i| (table.clone(), i)));
+            }
+            request = out.unprocessed_keys.unwrap_or_default();
+            if request.is_empty() {
+                return Ok(found);
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20 << attempt)).await;
+        }
+        Err(PortError::transient(what, "unprocessed keys after retries"))
+    }
+
     /// One consistent GetItem.
     async fn get(&self, what: &'static str, table: &str, key: Item) -> Result<Option<Item>, PortError> {
         let out = self
@@ -336,31 +363,11 @@ impl GateReader for Dynamo {
             .consistent_read(true)
             .build()
             .map_err(|e| PortError::permanent("build batch get", e))?;
-        let mut request = HashMap::from([
+        let request = HashMap::from([
             (self.tables.citizens.clone(), citizens),
             (self.tables.activations.clone(), activations),
         ]);
-        let mut found: Vec<(String, Item)> = vec![];
-        for attempt in 0..5 {
-            let out = self
-                .client
-                .batch_get_item()
-                .set_request_items(Some(request))
-                .send()
-                .await
-                .map_err(|e| classify("read citizen and activation", e))?;
-            for (table, items) in out.responses.unwrap_or_default() {
-                found.extend(items.into_iter().map(|i| (table.clone(), i)));
-            }
-            request = out.unprocessed_keys.unwrap_or_default();
-            if request.is_empty() {
-                break;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(20 << attempt)).await;
-        }
-        if !request.is_empty() {
-            return Err(PortError::transient("read citizen and activation", "unprocessed keys after retries"));
-        }
+        let found = self.batch_get("read citizen and activation", request).await?;
         let mut facts = GateFacts::default();
         let mut state: Option<CitizenState> = None;
         let mut card = false;
@@ -395,31 +402,15 @@ impl CitizenReader for Dynamo {
                 for id in &chunk {
                     keys = keys.keys(key(format!("CIT#{}", id.expose()), "STATE"));
                 }
-                let mut request = HashMap::from([(
+                let request = HashMap::from([(
                     self.tables.citizens.clone(),
                     keys.build().map_err(|e| PortError::permanent("build batch get", e))?,
                 )]);
-                let mut states = vec![];
-                for attempt in 0..5 {
-                    let out = self
-                        .client
-                        .batch_get_item()
-                        .set_request_items(Some(request))
-                        .send()
-                        .await
-                        .map_err(|e| classify("read citizens", e))?;
-                    for (_, items) in out.responses.unwrap_or_default() {
-                        for item in items {
-                            states.push(from_item::<CitizenState>("citizen state", item)?);
-                        }
-                    }
-                    request = out.unprocessed_keys.unwrap_or_default();
-                    if request.is_empty() {
-                        return Ok(states);
-                    }
-                    tokio::time::sleep(std::time::Duration::from_millis(20 << attempt)).await;
-                }
-                Err(PortError::transient("read citizens", "unprocessed keys after retries"))
+                self.batch_get("read citizens", request)
+                    .await?
+                    .into_iter()
+                    .map(|(_, item)| from_item::<CitizenState>("citizen state", item))
+                    .collect::<Result<Vec<_>, _>>()
             })
             .buffer_unordered(4)
             .try_collect()
