@@ -73,6 +73,10 @@ fn compact(id: &NationalId) -> u64 {
     id.expose().parse().unwrap_or_default()
 }
 
+/// SQS tries a chunk this many times (the work queue's `maxReceiveCount`) before its
+/// dead-letter queue; the last try that fails marks the chunk failed and alerts.
+pub const MAX_RECEIVES: u32 = 3;
+
 impl<S, R, Q, A, L, C, D> SyncService<S, R, Q, A, L, C, D>
 where
     S: SyncStore,
@@ -203,22 +207,7 @@ where
         }
         Ok(false)
     }
-}
 
-/// SQS tries a chunk this many times (the work queue's `maxReceiveCount`) before its
-/// dead-letter queue; the last try that fails marks the chunk failed and alerts.
-pub const MAX_RECEIVES: u32 = 3;
-
-impl<S, R, Q, A, L, C, D> SyncService<S, R, Q, A, L, C, D>
-where
-    S: SyncStore,
-    R: CitizenReader,
-    Q: ChunkQueue,
-    A: AktivClient,
-    L: AlertSink,
-    C: Clock,
-    D: DeadLetterLog,
-{
     /// Processes chunk records from the work queue; returns the SQS ids to retry. Every failed
     /// record is recorded through the shared helper (R-DLQ-4).
     pub async fn handle_chunks(&self, records: &[super::RecordIn]) -> Vec<String> {

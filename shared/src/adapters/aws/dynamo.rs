@@ -307,6 +307,20 @@ fn outbound_item(o: &OutboundMessage) -> Result<Item, PortError> {
     Ok(item)
 }
 
+/// Whether a TransactWriteItems was cancelled because its first item's condition failed (the
+/// idempotency record or marker already exists: the work was done before).
+fn first_condition_failed<R>(
+    e: &aws_sdk_dynamodb::error::SdkError<aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError, R>,
+) -> bool {
+    use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+    match e.as_service_error() {
+        Some(TransactWriteItemsError::TransactionCanceledException(tc)) => {
+            tc.cancellation_reasons().first().is_some_and(|r| r.code() == Some("ConditionalCheckFailed"))
+        }
+        _ => false,
+    }
+}
+
 /// The `STATE` and `CARD#…` items of a citizen.
 fn citizen_items(c: &CitizenRecord) -> Result<Vec<WriteRequest>, PortError> {
     let pk = format!("CIT#{}", c.citizen.expose());
@@ -509,15 +523,7 @@ impl MessageStore for Dynamo {
         match r {
             Ok(_) => Ok(Recorded::New),
             Err(e) => {
-                let first_failed = e
-                    .as_service_error()
-                    .and_then(|se| match se {
-                        aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError::TransactionCanceledException(tc) => {
-                            tc.cancellation_reasons().first().map(|r| r.code() == Some("ConditionalCheckFailed"))
-                        }
-                        _ => None,
-                    })
-                    .unwrap_or(false);
+                let first_failed = first_condition_failed(&e);
                 if first_failed {
                     Ok(Recorded::Existing(self.existing(&d.message_id).await?))
                 } else {
@@ -936,15 +942,7 @@ impl SyncStore for Dynamo {
             .send()
             .await;
         if let Err(e) = r {
-            let already = e
-                .as_service_error()
-                .and_then(|se| match se {
-                    aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError::TransactionCanceledException(tc) => {
-                        tc.cancellation_reasons().first().map(|r| r.code() == Some("ConditionalCheckFailed"))
-                    }
-                    _ => None,
-                })
-                .unwrap_or(false);
+            let already = first_condition_failed(&e);
             if !already {
                 return Err(classify("finish sync chunk", e));
             }
