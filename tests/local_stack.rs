@@ -200,3 +200,65 @@ async fn function_environment_names_the_provisioned_resources() {
     assert_eq!(env["TO_HELSENORGE_QUEUE_URL"], stack.queue("ToHelsenorgeQueue"));
     assert_eq!(env["NATIONAL_ID_MODE"], "production", "Globals reach every function");
 }
+
+/// Every logical id a YAML value refers to (`!Ref X`, `!GetAtt X.Y`, `${X}` in `!Sub`).
+fn refs(v: &Value, out: &mut std::collections::BTreeSet<String>) {
+    match v {
+        Value::Tagged(t) => {
+            let inner = &t.value;
+            match (t.tag.to_string().trim_start_matches('!'), inner) {
+                ("Ref", Value::String(s)) => {
+                    out.insert(s.clone());
+                }
+                ("GetAtt", Value::String(s)) => {
+                    out.insert(s.split('.').next().unwrap_or_default().to_string());
+                }
+                ("Sub", Value::String(s)) => {
+                    for part in s.split("${").skip(1) {
+                        let name = part.split('}').next().unwrap_or_default();
+                        out.insert(name.split('.').next().unwrap_or_default().to_string());
+                    }
+                }
+                _ => refs(inner, out),
+            }
+        }
+        Value::Mapping(m) => m.values().for_each(|x| refs(x, out)),
+        Value::Sequence(s) => s.iter().for_each(|x| refs(x, out)),
+        _ => {}
+    }
+}
+
+/// Least privilege and encryption, read from template.yaml: every queue and table encrypted,
+/// tables with point-in-time recovery, no wildcard resources, and each function's policies name
+/// only queues and tables it is configured with (its environment) or triggered by.
+#[test]
+fn template_is_least_privilege_and_encrypted_at_rest() {
+    let t = template();
+    let queues = resources(&t, "AWS::SQS::Queue");
+    let tables = resources(&t, "AWS::DynamoDB::Table");
+    for (name, p) in &queues {
+        assert_eq!(p["SqsManagedSseEnabled"].as_bool(), Some(true), "{name} encrypted");
+    }
+    for (name, p) in &tables {
+        assert_eq!(p["SSESpecification"]["SSEEnabled"].as_bool(), Some(true), "{name} encrypted");
+        assert_eq!(p["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"].as_bool(), Some(true), "{name} PITR");
+    }
+    let functions = resources(&t, "AWS::Serverless::Function");
+    assert_eq!(functions.len(), 6);
+    for (name, p) in &functions {
+        let mut used = std::collections::BTreeSet::new();
+        refs(&p["Environment"], &mut used);
+        refs(&p["Events"], &mut used);
+        let mut granted = std::collections::BTreeSet::new();
+        refs(&p["Policies"], &mut granted);
+        let text = serde_norway::to_string(&p["Policies"]).unwrap();
+        assert!(!text.contains("'*'") && !text.contains("\"*\"") && !text.contains("Resource: '*'"), "{name}: no wildcard resources");
+        for r in &granted {
+            let is_resource = queues.contains_key(r) || tables.contains_key(r);
+            if is_resource {
+                assert!(used.contains(r), "{name} is granted {r} but neither configured with it nor triggered by it");
+            }
+        }
+        assert!(granted.iter().any(|r| queues.contains_key(r) || tables.contains_key(r)), "{name} has scoped policies");
+    }
+}
