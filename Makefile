@@ -23,7 +23,7 @@ export CARGO_TERM_COLOR ?= never
 help:
 	@echo "make demo   - set up, start the local stack (moto) from template.yaml, run the demo flow"
 	@echo "make test   - set up and run every test (unit, property, template, end-to-end on moto)"
-	@echo "make lint   - cfn-lint, sam validate --lint, clippy -D warnings"
+	@echo "make lint   - cfn-lint, sam validate --lint, clippy -D warnings, cargo doc -D warnings"
 	@echo "make stack-up / provision / stack-down - the local stack by hand (port $(DEMO_PORT))"
 
 $(STAMP): tools/requirements.txt
@@ -46,6 +46,7 @@ lint: $(SAM_STAMP)
 	$(VENV)/bin/cfn-lint template.yaml
 	$(VENV)/bin/sam validate --lint --region eu-north-1
 	cargo clippy --workspace --all-targets --locked -- -D warnings
+	RUSTDOCFLAGS="-D warnings" cargo doc -p shared --no-deps --locked --quiet
 
 # The test command: builds once (the e2e tests run the built function binaries under a local
 # Lambda runtime-API emulator), starts moto on its own port, runs every test, stops moto.
