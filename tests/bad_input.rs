@@ -1,0 +1,134 @@
+//! The bad-input corpus (`tests/bad-input/`, one case a file with its expected outcome) through
+//! the real functions on the local stack. Every case gets a clear coded answer (AppRec
+//! rejection, a refusal for the EPJ, HTTP 400) or a recorded dead letter: never a panic, a hang
+//! or a silent drop.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+
+use aws_sdk_sqs::Client as Sqs;
+use e2e::fake::{CLIENT_ID, Fake};
+use e2e::sqs::{drain, failures, sqs_event};
+use e2e::stack::{root, sdk_config};
+use e2e::{LocalLambda, LocalStack};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use shared::adapters::aws::dynamo::Dynamo;
+use shared::domain::message::OutMessage;
+use shared::domain::receipt::AppRecStatus;
+use shared::domain::reply::ReplyOutcome;
+use shared::fixtures::{self, CITIZEN, consented_citizen, id, service, ts, usable_activation};
+use shared::ports::AppointmentStore;
+
+#[derive(Deserialize)]
+struct Case {
+    function: String,
+    expect: String,
+    why: String,
+    body: String,
+}
+
+fn http_event(path: &str, body: &str) -> Value {
+    json!({
+        "version": "2.0", "routeKey": format!("POST {path}"), "rawPath": path, "rawQueryString": "",
+        "headers": {"content-type": "application/json"},
+        "requestContext": {"accountId": "1", "apiId": "local", "domainName": "local", "domainPrefix": "local",
+            "http": {"method": "POST", "path": path, "protocol": "HTTP/1.1", "sourceIp": "127.0.0.1", "userAgent": "epj"},
+            "requestId": "r", "routeKey": format!("POST {path}"), "stage": "$default",
+            "time": "23/Nov/2026:10:00:00 +0000", "timeEpoch": 0},
+        "body": body, "isBase64Encoded": false
+    })
+}
+
+#[tokio::test]
+async fn every_bad_input_gets_a_coded_answer_or_a_recorded_dead_letter() {
+    let stack = LocalStack::provision("badinput");
+    let sdk = sdk_config().await;
+    let store = Dynamo::new(aws_sdk_dynamodb::Client::new(&sdk), stack.tables());
+    let sqs = Sqs::new(&sdk);
+    store.put_citizen(&consented_citizen(CITIZEN, &service())).await.unwrap();
+    store.put_activation(&usable_activation(&service())).await.unwrap();
+    store.replace_plan(&id(CITIZEN), &service(), &[fixtures::dated("A-1", &service(), ts("2027-03-28T08:00:00Z"))]).await.unwrap();
+
+    let fake = Fake::start(SocketAddr::from(([127, 0, 0, 1], 0)), Default::default()).await.unwrap();
+    let secret = format!("{}helseid-key", stack.prefix);
+    let out = std::process::Command::new(root().join(".venv/bin/python"))
+        .arg(root().join("tools/stack.py"))
+        .args(["helseid-key", "--name", &secret])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let mut icon_env = stack.function_env("StatusIconFunction");
+    icon_env.insert("HELSENORGE_AKTIV_BASE_URL".into(), fake.base_url());
+    icon_env.insert("HELSEID_TOKEN_URL".into(), fake.token_url());
+    icon_env.insert("HELSEID_CLIENT_ID".into(), CLIENT_ID.into());
+    icon_env.insert("HELSEID_KEY_SECRET_NAME".into(), secret);
+    let lambdas: BTreeMap<&str, LocalLambda> = BTreeMap::from([
+        ("inbound-message", LocalLambda::start("inbound-message", &stack.function_env("InboundMessageFunction")).await),
+        ("outbound-reply", LocalLambda::start("outbound-reply", &stack.function_env("OutboundReplyFunction")).await),
+        ("status-icon", LocalLambda::start("status-icon", &icon_env).await),
+    ]);
+
+    let mut files: Vec<_> = std::fs::read_dir(root().join("tests/bad-input")).unwrap().map(|f| f.unwrap().path()).collect();
+    files.sort();
+    assert!(files.len() >= 50, "at least 50 cases");
+    let mut tried = 0;
+    for path in &files {
+        let name = path.file_stem().unwrap().to_string_lossy().to_string();
+        let case: Case = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        let lambda = &lambdas[case.function.as_str()];
+        let sqs_id = format!("sqs-{name}");
+        if case.function == "status-icon" {
+            let p = if case.body.contains("nationalIds") { "/status-icons" } else { "/status-icon" };
+            let resp = lambda.invoke(http_event(p, &case.body)).await.unwrap_or_else(|e| panic!("{name}: {e}"));
+            let status = resp["statusCode"].as_u64().unwrap_or(0);
+            assert_eq!(format!("http{status}"), case.expect, "{name}: {}", case.why);
+            assert!(!resp["body"].as_str().unwrap_or("").contains("3010829992"), "{name}: the id is not echoed");
+        } else {
+            let resp = lambda.invoke(sqs_event(&[(&sqs_id, case.body.clone())])).await.unwrap_or_else(|e| panic!("{name}: {e}"));
+            let failed = failures(&resp);
+            let to_hn = drain(&sqs, stack.queue("ToHelsenorgeQueue")).await;
+            let epj = drain(&sqs, stack.queue("EpjResultsQueue")).await;
+            let (kind, detail) = case.expect.split_once(':').unwrap_or((case.expect.as_str(), ""));
+            match kind {
+                "dead-letter" => {
+                    assert_eq!(failed, vec![sqs_id.clone()], "{name}: reported failed ({})", case.why);
+                    assert!(store.dead_letter(&sqs_id).await.unwrap().is_some(), "{name}: recorded for the republisher");
+                    assert!(to_hn.is_empty() && epj.is_empty(), "{name}: nothing answered");
+                }
+                "rejected" => {
+                    assert!(failed.is_empty(), "{name}");
+                    let rec = to_hn.iter().find_map(|o| if let OutMessage::Apprec(a) = &o.message { Some(a) } else { None });
+                    let rec = rec.unwrap_or_else(|| panic!("{name}: an AppRec"));
+                    assert_eq!(rec.status, AppRecStatus::Rejected, "{name}");
+                    assert_eq!(rec.errors[0].code.as_str(), detail, "{name}: {}", case.why);
+                    assert!(!rec.errors[0].reason.is_empty());
+                }
+                "ok" => {
+                    assert!(failed.is_empty(), "{name}");
+                    let rec = to_hn.iter().find_map(|o| if let OutMessage::Apprec(a) = &o.message { Some(a) } else { None });
+                    assert_eq!(rec.map(|a| a.status), Some(AppRecStatus::Ok), "{name}: {}", case.why);
+                }
+                "refused" | "sent" => {
+                    assert!(failed.is_empty(), "{name}");
+                    let r = epj.iter().find_map(|o| if let OutMessage::ReplyResult(r) = &o.message { Some(r) } else { None });
+                    let r = r.unwrap_or_else(|| panic!("{name}: a result for the EPJ"));
+                    if kind == "sent" {
+                        assert_eq!(r.outcome, ReplyOutcome::Sent, "{name}");
+                    } else {
+                        assert_eq!(r.outcome, ReplyOutcome::Refused, "{name}");
+                        let v = serde_json::to_value(r.refusal.as_ref().unwrap()).unwrap();
+                        assert_eq!(v["reason"], detail, "{name}: {}", case.why);
+                        assert!(!v.to_string().contains(CITIZEN), "{name}: no id in the refusal");
+                    }
+                }
+                other => panic!("{name}: unknown expectation {other}"),
+            }
+        }
+        tried += 1;
+    }
+    for (name, l) in &lambdas {
+        assert!(!l.logs().contains("panicked"), "{name} panicked");
+    }
+    println!("bad-input corpus: {tried} cases, each answered as expected");
+}
