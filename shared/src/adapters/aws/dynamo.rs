@@ -190,27 +190,13 @@ impl Dynamo {
     pub async fn put_activation(&self, a: &Activation) -> Result<(), PortError> {
         let mut item = to_item("activation", a)?;
         item.insert("pk".into(), s(format!("ACT#{}", service_suffix(&a.key))));
-        self.client
-            .put_item()
-            .table_name(&self.tables.activations)
-            .set_item(Some(item))
-            .send()
-            .await
-            .map_err(|e| classify("put activation", e))?;
-        Ok(())
+        self.put_one("put activation", &self.tables.activations, item).await
     }
 
     /// Stores an outbound reply directly (EPJ data loads and tests; outbound-reply writes it
     /// in its delivery transaction).
     pub async fn put_outbound(&self, o: &OutboundMessage) -> Result<(), PortError> {
-        self.client
-            .put_item()
-            .table_name(&self.tables.messages)
-            .set_item(Some(outbound_item(o)?))
-            .send()
-            .await
-            .map_err(|e| classify("put outbound", e))?;
-        Ok(())
+        self.put_one("put outbound", &self.tables.messages, outbound_item(o)?).await
     }
 
     /// The receipt fact of an outbound message.
@@ -249,6 +235,12 @@ impl Dynamo {
             tokio::time::sleep(std::time::Duration::from_millis(20 << attempt)).await;
         }
         Err(PortError::transient(what, "unprocessed keys after retries"))
+    }
+
+    /// One unconditional PutItem.
+    async fn put_one(&self, what: &'static str, table: &str, item: Item) -> Result<(), PortError> {
+        self.client.put_item().table_name(table).set_item(Some(item)).send().await.map_err(|e| classify(what, e))?;
+        Ok(())
     }
 
     /// One consistent GetItem.
@@ -650,14 +642,7 @@ impl DeadLetterLog for Dynamo {
     async fn record(&self, error: &RecordedError) -> Result<(), PortError> {
         let mut item = with_keys(to_item("dead letter", error)?, format!("DLQ#{}", error.message_id), "RECORD".into());
         item.insert("expires_at".into(), expires(error.at, OPERATIONS_TTL));
-        self.client
-            .put_item()
-            .table_name(&self.tables.operations)
-            .set_item(Some(item))
-            .send()
-            .await
-            .map_err(|e| classify("record dead letter", e))?;
-        Ok(())
+        self.put_one("record dead letter", &self.tables.operations, item).await
     }
 
     async fn recorded(&self, message_id: &str) -> Result<Option<RecordedError>, PortError> {
@@ -669,14 +654,7 @@ impl ParkedStore for Dynamo {
     /// PutItem `PARKED` / `<message id>`.
     async fn park(&self, record: &ParkedRecord) -> Result<(), PortError> {
         let item = with_keys(to_item("parked record", record)?, "PARKED".into(), record.message_id.clone());
-        self.client
-            .put_item()
-            .table_name(&self.tables.operations)
-            .set_item(Some(item))
-            .send()
-            .await
-            .map_err(|e| classify("park", e))?;
-        Ok(())
+        self.put_one("park", &self.tables.operations, item).await
     }
 
     /// Query pk `PARKED`, oldest first.
@@ -711,14 +689,7 @@ impl AlertSink for Dynamo {
         );
         item.insert("alert".into(), s(value.to_string()));
         item.insert("expires_at".into(), expires(now, OPERATIONS_TTL));
-        self.client
-            .put_item()
-            .table_name(&self.tables.operations)
-            .set_item(Some(item))
-            .send()
-            .await
-            .map_err(|e| classify("keep alert", e))?;
-        Ok(())
+        self.put_one("keep alert", &self.tables.operations, item).await
     }
 }
 
