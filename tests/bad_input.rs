@@ -7,12 +7,11 @@ use std::collections::BTreeMap;
 use std::net::SocketAddr;
 
 use aws_sdk_sqs::Client as Sqs;
-use e2e::fake::{CLIENT_ID, Fake};
-use e2e::sqs::{drain, failures, sqs_event};
+use e2e::fake::Fake;
+use e2e::sqs::{drain, failures, http_event, sqs_event};
 use e2e::stack::{root, sdk_config};
 use e2e::{LocalLambda, LocalStack};
 use serde::Deserialize;
-use serde_json::{Value, json};
 use shared::adapters::aws::dynamo::Dynamo;
 use shared::domain::message::OutMessage;
 use shared::domain::receipt::AppRecStatus;
@@ -28,18 +27,6 @@ struct Case {
     body: String,
 }
 
-fn http_event(path: &str, body: &str) -> Value {
-    json!({
-        "version": "2.0", "routeKey": format!("POST {path}"), "rawPath": path, "rawQueryString": "",
-        "headers": {"content-type": "application/json"},
-        "requestContext": {"accountId": "1", "apiId": "local", "domainName": "local", "domainPrefix": "local",
-            "http": {"method": "POST", "path": path, "protocol": "HTTP/1.1", "sourceIp": "127.0.0.1", "userAgent": "epj"},
-            "requestId": "r", "routeKey": format!("POST {path}"), "stage": "$default",
-            "time": "23/Nov/2026:10:00:00 +0000", "timeEpoch": 0},
-        "body": body, "isBase64Encoded": false
-    })
-}
-
 #[tokio::test]
 async fn every_bad_input_gets_a_coded_answer_or_a_recorded_dead_letter() {
     let stack = LocalStack::provision("badinput");
@@ -51,18 +38,7 @@ async fn every_bad_input_gets_a_coded_answer_or_a_recorded_dead_letter() {
     store.replace_plan(&id(CITIZEN), &service(), &[fixtures::dated("A-1", &service(), ts("2027-03-28T08:00:00Z"))]).await.unwrap();
 
     let fake = Fake::start(SocketAddr::from(([127, 0, 0, 1], 0)), Default::default()).await.unwrap();
-    let secret = format!("{}helseid-key", stack.prefix);
-    let out = std::process::Command::new(root().join(".venv/bin/python"))
-        .arg(root().join("tools/stack.py"))
-        .args(["helseid-key", "--name", &secret])
-        .output()
-        .unwrap();
-    assert!(out.status.success());
-    let mut icon_env = stack.function_env("StatusIconFunction");
-    icon_env.insert("HELSENORGE_AKTIV_BASE_URL".into(), fake.base_url());
-    icon_env.insert("HELSEID_TOKEN_URL".into(), fake.token_url());
-    icon_env.insert("HELSEID_CLIENT_ID".into(), CLIENT_ID.into());
-    icon_env.insert("HELSEID_KEY_SECRET_NAME".into(), secret);
+    let icon_env = stack.function_env_with_fake("StatusIconFunction", &fake);
     let lambdas: BTreeMap<&str, LocalLambda> = BTreeMap::from([
         ("inbound-message", LocalLambda::start("inbound-message", &stack.function_env("InboundMessageFunction")).await),
         ("outbound-reply", LocalLambda::start("outbound-reply", &stack.function_env("OutboundReplyFunction")).await),

@@ -7,9 +7,9 @@ use std::time::Instant;
 
 use aws_sdk_dynamodb::Client as Ddb;
 use aws_sdk_sqs::Client as Sqs;
-use e2e::fake::{CLIENT_ID, Fake};
+use e2e::fake::Fake;
 use e2e::sqs::{drain, failures, sqs_event};
-use e2e::stack::{root, sdk_config};
+use e2e::stack::sdk_config;
 use e2e::{LocalLambda, LocalStack};
 use serde_json::{Value, json};
 use shared::adapters::aws::dynamo::Dynamo;
@@ -31,18 +31,7 @@ struct Env {
 async fn env(name: &str) -> Env {
     let stack = LocalStack::provision(name);
     let fake = Fake::start(SocketAddr::from(([127, 0, 0, 1], 0)), Default::default()).await.unwrap();
-    let secret = format!("{}helseid-key", stack.prefix);
-    let out = std::process::Command::new(root().join(".venv/bin/python"))
-        .arg(root().join("tools/stack.py"))
-        .args(["helseid-key", "--name", &secret])
-        .output()
-        .expect("stack.py");
-    assert!(out.status.success());
-    let mut fn_env = stack.function_env("ConsentSyncFunction");
-    fn_env.insert("HELSENORGE_AKTIV_BASE_URL".into(), fake.base_url());
-    fn_env.insert("HELSEID_TOKEN_URL".into(), fake.token_url());
-    fn_env.insert("HELSEID_CLIENT_ID".into(), CLIENT_ID.into());
-    fn_env.insert("HELSEID_KEY_SECRET_NAME".into(), secret);
+    let fn_env = stack.function_env_with_fake("ConsentSyncFunction", &fake);
     let sdk = sdk_config().await;
     let store = Dynamo::new(Ddb::new(&sdk), stack.tables());
     let sync = LocalLambda::start("consent-sync", &fn_env).await;
@@ -183,11 +172,7 @@ async fn bench_sync_of_100k_citizens() {
     let delivered = deliver_chunks(&e, usize::MAX).await;
     let took = t.elapsed();
     let stats = e.fake.stats();
-    let pid = e.sync.pid().unwrap_or(0);
-    let peak = std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .ok()
-        .and_then(|s| s.lines().find(|l| l.starts_with("VmHWM")).map(str::to_string))
-        .unwrap_or_default();
+    let peak = e.sync.memory_kb().map(|(_, hwm)| format!("{hwm} kB")).unwrap_or_default();
     println!(
         "SYNC BENCH: {n} citizens, {} chunks ({delivered} delivered), start phase {start_took:?}, total {took:?}, \
          HelsenorgeAktiv calls {}, token requests {}, function peak memory {peak}",

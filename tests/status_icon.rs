@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 
 use aws_sdk_dynamodb::Client as Ddb;
 use e2e::fake::{CLIENT_ID, Fake, Mode};
+use e2e::sqs::http_event;
 use e2e::stack::{root, sdk_config};
 use e2e::{LocalLambda, LocalStack};
 use serde_json::{Value, json};
@@ -25,18 +26,6 @@ struct Env {
     helsenorge: HelsenorgeConfig,
 }
 
-fn secret_for(stack: &LocalStack) -> String {
-    let name = format!("{}helseid-key", stack.prefix);
-    let root = root();
-    let out = std::process::Command::new(root.join(".venv/bin/python"))
-        .arg(root.join("tools/stack.py"))
-        .args(["helseid-key", "--name", &name])
-        .output()
-        .expect("run stack.py");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    name
-}
-
 async fn env(name: &str, deadline_ms: u64) -> Env {
     let stack = LocalStack::provision(name);
     let fake = Fake::start(SocketAddr::from(([127, 0, 0, 1], 0)), Fake::fixture(&root().join("events/helsenorge/aktiv.json")))
@@ -47,40 +36,19 @@ async fn env(name: &str, deadline_ms: u64) -> Env {
         token_url: fake.token_url(),
         client_id: CLIENT_ID.into(),
         scope: "nhn:helsenorge.aktiv".into(),
-        key_secret_name: secret_for(&stack),
+        key_secret_name: String::new(),
     };
-    let mut fn_env = stack.function_env("StatusIconFunction");
-    fn_env.insert("HELSENORGE_AKTIV_BASE_URL".into(), helsenorge.aktiv_base_url.clone());
-    fn_env.insert("HELSEID_TOKEN_URL".into(), helsenorge.token_url.clone());
-    fn_env.insert("HELSEID_CLIENT_ID".into(), CLIENT_ID.into());
-    fn_env.insert("HELSEID_KEY_SECRET_NAME".into(), helsenorge.key_secret_name.clone());
+    let mut fn_env = stack.function_env_with_fake("StatusIconFunction", &fake);
+    let helsenorge = HelsenorgeConfig { key_secret_name: fn_env["HELSEID_KEY_SECRET_NAME"].clone(), ..helsenorge };
     fn_env.insert("LOOKUP_DEADLINE_MS".into(), deadline_ms.to_string());
     let store = Dynamo::new(Ddb::new(&sdk_config().await), stack.tables());
     let lambda = LocalLambda::start("status-icon", &fn_env).await;
     Env { fake, store, lambda, helsenorge }
 }
 
-/// An API Gateway HTTP API (payload 2.0) event.
-fn http_event(path: &str, body: &Value) -> Value {
-    json!({
-        "version": "2.0",
-        "routeKey": format!("POST {path}"),
-        "rawPath": path,
-        "rawQueryString": "",
-        "headers": {"content-type": "application/json"},
-        "requestContext": {
-            "accountId": "123456789012", "apiId": "local", "domainName": "local", "domainPrefix": "local",
-            "http": {"method": "POST", "path": path, "protocol": "HTTP/1.1", "sourceIp": "127.0.0.1", "userAgent": "epj"},
-            "requestId": "r1", "routeKey": format!("POST {path}"), "stage": "$default",
-            "time": "23/Nov/2026:10:00:00 +0000", "timeEpoch": 1795430000000i64
-        },
-        "body": body.to_string(),
-        "isBase64Encoded": false
-    })
-}
 
 async fn call(e: &Env, path: &str, body: Value) -> (u16, Value) {
-    let resp = e.lambda.invoke(http_event(path, &body)).await.expect("function answered");
+    let resp = e.lambda.invoke(http_event(path, &body.to_string())).await.expect("function answered");
     let status = resp["statusCode"].as_u64().unwrap_or(0) as u16;
     let body: Value = serde_json::from_str(resp["body"].as_str().unwrap_or("null")).unwrap_or(Value::Null);
     (status, body)

@@ -6,11 +6,15 @@
 //! Lambda runtime logs every raw event at TRACE, and the AWS SDK, hyper and rustls log requests
 //! and responses (with item contents) at DEBUG/TRACE, so they are capped at WARN whatever level
 //! the function runs at (tests/outbound_reply.rs caught the runtime's raw-event line).
+//!
+//! The filter is a plain per-target filter (`Targets`), not `EnvFilter`: the level is one word,
+//! and `EnvFilter` would bring a regex engine (~300 kB) into every binary.
 
 use std::str::FromStr;
 
-use lambda_runtime::tracing::subscriber::EnvFilter;
-use lambda_runtime::tracing::subscriber::filter::{Directive, LevelFilter};
+use tracing_subscriber::filter::{LevelFilter, Targets};
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
 
 /// Crates that may log payloads below WARN.
 const CAPPED: [&str; 13] = [
@@ -29,29 +33,46 @@ const CAPPED: [&str; 13] = [
     "rustls",
 ];
 
-/// The filter: the configured level for helsedialog, WARN for the crates above.
-pub fn filter(level: Option<&str>) -> EnvFilter {
-    let level = level.and_then(|l| LevelFilter::from_str(l).ok()).unwrap_or(LevelFilter::INFO);
-    let mut f = EnvFilter::default().add_directive(level.into());
-    for krate in CAPPED {
-        if let Ok(d) = Directive::from_str(&format!("{krate}=warn")) {
-            f = f.add_directive(d);
-        }
-    }
-    f
+/// The filter: the configured level (a level name; anything else means INFO) for helsedialog,
+/// at most WARN for the crates above.
+pub fn filter(level: Option<&str>) -> Targets {
+    let level = level.and_then(|l| LevelFilter::from_str(l.trim()).ok()).unwrap_or(LevelFilter::INFO);
+    let capped = level.min(LevelFilter::WARN);
+    CAPPED.iter().fold(Targets::new().with_default(level), |f, krate| f.with_target(*krate, capped))
 }
 
 /// Starts the subscriber, writing to stdout (where Lambda collects logs).
 pub fn init() {
     let format = std::env::var("AWS_LAMBDA_LOG_FORMAT").unwrap_or_default();
     let level = std::env::var("AWS_LAMBDA_LOG_LEVEL").or_else(|_| std::env::var("RUST_LOG")).ok();
-    let builder = lambda_runtime::tracing::subscriber::fmt()
-        .with_target(false)
-        .without_time()
-        .with_env_filter(filter(level.as_deref()));
+    let registry = tracing_subscriber::registry().with(filter(level.as_deref()));
+    let fmt = tracing_subscriber::fmt::layer().with_target(false).without_time();
     if format.eq_ignore_ascii_case("json") {
-        builder.json().init();
+        registry.with(fmt.json()).init();
     } else {
-        builder.init();
+        registry.with(fmt).init();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn payload_logging_crates_stay_at_warn_at_trace() {
+        let f = filter(Some("trace"));
+        assert!(f.would_enable("shared::app::inbound", &tracing::Level::TRACE));
+        assert!(!f.would_enable("lambda_runtime::layers", &tracing::Level::TRACE));
+        assert!(!f.would_enable("aws_smithy_runtime::client", &tracing::Level::DEBUG));
+        assert!(f.would_enable("rustls", &tracing::Level::WARN));
+    }
+
+    #[test]
+    fn an_unknown_level_means_info_and_error_stays_error() {
+        assert!(!filter(Some("loud")).would_enable("shared", &tracing::Level::DEBUG));
+        assert!(filter(Some("loud")).would_enable("shared", &tracing::Level::INFO));
+        let f = filter(Some("error"));
+        assert!(!f.would_enable("hyper", &tracing::Level::WARN));
+        assert!(!f.would_enable("shared", &tracing::Level::WARN));
     }
 }

@@ -22,6 +22,8 @@ use tokio::sync::{Mutex, mpsc, oneshot};
 pub type Outcome = Result<Value, Value>;
 
 struct Shared {
+    /// When the function first asked for an event: it is initialised and ready.
+    ready: std::sync::OnceLock<std::time::Instant>,
     next: Mutex<mpsc::Receiver<(String, Value)>>,
     waiting: Mutex<HashMap<String, oneshot::Sender<Outcome>>>,
 }
@@ -32,6 +34,7 @@ pub struct LocalLambda {
     events: mpsc::Sender<(String, Value)>,
     shared: Arc<Shared>,
     child: Child,
+    spawned: std::time::Instant,
     ids: AtomicU64,
     /// Where the runtime API listens.
     pub addr: std::net::SocketAddr,
@@ -39,9 +42,10 @@ pub struct LocalLambda {
 
 /// Path of a workspace binary in the shared target directory.
 pub fn binary(name: &str) -> PathBuf {
-    // The test executable lives in <target>/<profile>/deps/.
+    // A test executable lives in <target>/<profile>/deps/, a binary (the bench) in <target>/<profile>/.
     let exe = std::env::current_exe().expect("current exe");
-    let profile_dir = exe.parent().and_then(|d| d.parent()).expect("target/<profile>");
+    let dir = exe.parent().expect("the executable's directory");
+    let profile_dir = if dir.ends_with("deps") { dir.parent().expect("target/<profile>") } else { dir };
     let path = profile_dir.join(name);
     assert!(
         path.exists(),
@@ -55,7 +59,11 @@ impl LocalLambda {
     /// Starts the runtime API and the function binary with `env` (as the template sets it).
     pub async fn start(name: &str, env: &BTreeMap<String, String>) -> Self {
         let (tx, rx) = mpsc::channel(64);
-        let shared = Arc::new(Shared { next: Mutex::new(rx), waiting: Mutex::new(HashMap::new()) });
+        let shared = Arc::new(Shared {
+            ready: std::sync::OnceLock::new(),
+            next: Mutex::new(rx),
+            waiting: Mutex::new(HashMap::new()),
+        });
         let app = Router::new()
             .route("/2018-06-01/runtime/invocation/next", get(next))
             .route("/2018-06-01/runtime/invocation/{id}/response", post(response))
@@ -78,6 +86,7 @@ impl LocalLambda {
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::piped())
             .kill_on_drop(true);
+        let spawned = std::time::Instant::now();
         let mut child = cmd.spawn().expect("spawn function binary");
         let logs = Arc::new(std::sync::Mutex::new(String::new()));
         for out in [child.stdout.take().map(|o| Box::new(o) as Box<dyn tokio::io::AsyncRead + Unpin + Send>),
@@ -97,7 +106,7 @@ impl LocalLambda {
                 }
             });
         }
-        Self { logs, events: tx, shared, child, ids: AtomicU64::new(1), addr }
+        Self { logs, events: tx, shared, child, spawned, ids: AtomicU64::new(1), addr }
     }
 
     /// Invokes the function with `event` and waits (at most 60 s) for its outcome.
@@ -107,14 +116,39 @@ impl LocalLambda {
 
     /// Invokes and waits at most `limit` (Lambda's own limit is 15 minutes).
     pub async fn invoke_within(&self, event: Value, limit: Duration) -> Outcome {
+        self.try_invoke_within(event, limit).await.unwrap_or_else(|| panic!("function answered within {limit:?}"))
+    }
+
+    /// Invokes and waits at most `limit`; `None` when the function did not answer in time (as
+    /// Lambda's timeout would end it).
+    pub async fn try_invoke_within(&self, event: Value, limit: Duration) -> Option<Outcome> {
         let id = format!("req-{}", self.ids.fetch_add(1, Ordering::Relaxed));
         let (tx, rx) = oneshot::channel();
         self.shared.waiting.lock().await.insert(id.clone(), tx);
         self.events.send((id, event)).await.expect("runtime API is running");
-        tokio::time::timeout(limit, rx)
-            .await
-            .unwrap_or_else(|_| panic!("function answered within {limit:?}"))
-            .expect("outcome delivered")
+        tokio::time::timeout(limit, rx).await.ok().map(|r| r.expect("outcome delivered"))
+    }
+
+    /// Time from spawning the process to its first request for an event (its init phase), waiting
+    /// at most `limit`; `None` if it never asked.
+    pub async fn startup(&self, limit: Duration) -> Option<Duration> {
+        let until = std::time::Instant::now() + limit;
+        while std::time::Instant::now() < until {
+            if let Some(t) = self.shared.ready.get() {
+                return Some(t.duration_since(self.spawned));
+            }
+            tokio::time::sleep(Duration::from_micros(200)).await;
+        }
+        None
+    }
+
+    /// The function process's resident and peak memory in kB (VmRSS, VmHWM), on Linux.
+    pub fn memory_kb(&self) -> Option<(u64, u64)> {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.pid()?)).ok()?;
+        let field = |name: &str| {
+            status.lines().find(|l| l.starts_with(name)).and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
+        };
+        Some((field("VmRSS:")?, field("VmHWM:")?))
     }
 
     /// The function process's id (for memory readings).
@@ -134,6 +168,7 @@ impl LocalLambda {
 }
 
 async fn next(State(s): State<Arc<Shared>>) -> impl IntoResponse {
+    let _ = s.ready.set(std::time::Instant::now());
     let Some((id, event)) = s.next.lock().await.recv().await else {
         return (StatusCode::GONE, HeaderMap::new(), Bytes::new());
     };

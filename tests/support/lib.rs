@@ -7,6 +7,7 @@
 pub mod counting;
 pub mod fake;
 pub mod lambda;
+pub mod proxy;
 pub mod sqs;
 pub mod stack;
 

@@ -1,4 +1,5 @@
-//! SQS helpers for the end-to-end tests: Lambda SQS events, batch failures, draining a queue.
+//! Event helpers for the end-to-end tests: Lambda SQS events, batch failures, draining a queue,
+//! API Gateway HTTP API events.
 
 use serde_json::{Value, json};
 use shared::domain::message::Outgoing;
@@ -43,4 +44,23 @@ pub async fn drain(sqs: &aws_sdk_sqs::Client, url: &str) -> Vec<Outgoing> {
             }
         }
     }
+}
+
+/// An API Gateway HTTP API (payload 2.0) POST event with a raw body.
+pub fn http_event(path: &str, body: &str) -> Value {
+    json!({
+        "version": "2.0",
+        "routeKey": format!("POST {path}"),
+        "rawPath": path,
+        "rawQueryString": "",
+        "headers": {"content-type": "application/json"},
+        "requestContext": {
+            "accountId": "123456789012", "apiId": "local", "domainName": "local", "domainPrefix": "local",
+            "http": {"method": "POST", "path": path, "protocol": "HTTP/1.1", "sourceIp": "127.0.0.1", "userAgent": "epj"},
+            "requestId": "r1", "routeKey": format!("POST {path}"), "stage": "$default",
+            "time": "23/Nov/2026:10:00:00 +0000", "timeEpoch": 1795430000000i64
+        },
+        "body": body,
+        "isBase64Encoded": false
+    })
 }

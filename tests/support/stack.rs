@@ -77,6 +77,32 @@ impl LocalStack {
         }
     }
 
+    /// A fresh HelseID signing key in moto's Secrets Manager (`tools/stack.py helseid-key`),
+    /// named after this stack; returns its name.
+    pub fn helseid_secret(&self) -> String {
+        let name = format!("{}helseid-key", self.prefix);
+        let root = root();
+        let out = Command::new(root.join(".venv/bin/python"))
+            .arg(root.join("tools/stack.py"))
+            .args(["helseid-key", "--name", &name])
+            .env("AWS_ENDPOINT_URL", endpoint())
+            .output()
+            .expect("run tools/stack.py");
+        assert!(out.status.success(), "helseid-key failed: {}", String::from_utf8_lossy(&out.stderr));
+        name
+    }
+
+    /// Environment of a function that calls HelsenorgeAktiv, pointed at the local fake, with a
+    /// fresh HelseID key secret.
+    pub fn function_env_with_fake(&self, logical: &str, fake: &crate::fake::Fake) -> BTreeMap<String, String> {
+        let mut env = self.function_env(logical);
+        env.insert("HELSENORGE_AKTIV_BASE_URL".into(), fake.base_url());
+        env.insert("HELSEID_TOKEN_URL".into(), fake.token_url());
+        env.insert("HELSEID_CLIENT_ID".into(), crate::fake::CLIENT_ID.into());
+        env.insert("HELSEID_KEY_SECRET_NAME".into(), self.helseid_secret());
+        env
+    }
+
     /// Environment of a function (logical id) as Lambda would set it.
     pub fn function_env(&self, logical: &str) -> BTreeMap<String, String> {
         self.env.get(logical).cloned().unwrap_or_else(|| panic!("no function {logical}"))

@@ -196,7 +196,6 @@ impl HelsenorgeAktivHttp {
 
     async fn call(&self, ids: &[NationalId]) -> Result<Vec<(NationalId, AktivFacts)>, PortError> {
         let raw: Vec<String> = ids.iter().map(NationalId::expose).collect();
-        let by_raw: HashMap<&str, &NationalId> = raw.iter().map(String::as_str).zip(ids).collect();
         let body = AktivRequest { fodselsnumre: raw.iter().map(String::as_str).collect() };
         for attempt in 0..2 {
             let token = self.tokens.token().await?;
@@ -215,23 +214,33 @@ impl HelsenorgeAktivHttp {
             if !resp.status().is_success() {
                 return Err(status_error("HelsenorgeAktiv", resp.status()));
             }
-            let results: Vec<AktivResult> = resp.json().await.map_err(|e| http_error("HelsenorgeAktiv", e))?;
-            return Ok(results
-                .into_iter()
-                .filter_map(|r| {
-                    by_raw.get(r.fodselsnummer.as_str()).map(|id| {
-                        let facts = AktivFacts {
-                            er_digitalt_aktiv_selv: r.er_digitalt_aktiv_selv,
-                            er_digitalt_aktiv_via_andre: r.er_digitalt_aktiv_via_andre,
-                            tildelt_fullmakt: r.tildelt_fullmakt,
-                        };
-                        ((*id).clone(), facts)
-                    })
-                })
-                .collect());
+            let body = resp.bytes().await.map_err(|e| http_error("HelsenorgeAktiv", e))?;
+            return parse_aktiv_response(&body, ids);
         }
         Err(PortError::permanent("HelsenorgeAktiv", "unauthorized after a fresh token"))
     }
+}
+
+/// Reads HelsenorgeAktiv's answer (outside input): the facts of the ids asked about; entries
+/// for ids not asked about are ignored, a malformed body is a transient error (never a panic).
+pub fn parse_aktiv_response(body: &[u8], asked: &[NationalId]) -> Result<Vec<(NationalId, AktivFacts)>, PortError> {
+    let results: Vec<AktivResult> = serde_json::from_slice(body)
+        .map_err(|e| PortError::transient("HelsenorgeAktiv", format!("unreadable answer: {}", crate::domain::message::describe_json_error(&e))))?;
+    let raw: Vec<String> = asked.iter().map(NationalId::expose).collect();
+    let by_raw: HashMap<&str, &NationalId> = raw.iter().map(String::as_str).zip(asked).collect();
+    Ok(results
+        .into_iter()
+        .filter_map(|r| {
+            by_raw.get(r.fodselsnummer.as_str()).map(|id| {
+                let facts = AktivFacts {
+                    er_digitalt_aktiv_selv: r.er_digitalt_aktiv_selv,
+                    er_digitalt_aktiv_via_andre: r.er_digitalt_aktiv_via_andre,
+                    tildelt_fullmakt: r.tildelt_fullmakt,
+                };
+                ((*id).clone(), facts)
+            })
+        })
+        .collect())
 }
 
 impl AktivClient for HelsenorgeAktivHttp {

@@ -64,6 +64,9 @@ pub struct State {
     pub sync_queue: std::collections::VecDeque<SyncChunk>,
     /// Queues by URL (for the republisher).
     pub queues: HashMap<String, std::collections::VecDeque<QueuedMessage>>,
+    /// Received, not yet deleted messages by receipt handle, with their queue: invisible until
+    /// deleted or until [`MemoryDb::expire_in_flight`] (the visibility timeout) returns them.
+    pub in_flight: HashMap<String, (String, QueuedMessage)>,
     /// Parked records by message id.
     pub parked: BTreeMap<String, ParkedRecord>,
     /// Message ids handed out by the in-memory queues.
@@ -90,6 +93,15 @@ impl MemoryDb {
     /// An empty database.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// The visibility timeout passing: every received, undeleted message is visible again.
+    pub fn expire_in_flight(&self) {
+        let mut s = self.state();
+        let back: Vec<(String, QueuedMessage)> = s.in_flight.drain().map(|(_, v)| v).collect();
+        for (queue, m) in back {
+            s.queues.entry(queue).or_default().push_back(m);
+        }
     }
 
     /// Locks the state (for tests to seed and inspect it).
@@ -224,12 +236,16 @@ impl DeadLetterLog for MemoryDb {
 }
 
 impl Requeue for MemoryDb {
-    /// Takes up to 10 (a received message is gone until deleted: here, at once).
+    /// Takes up to 10; they stay in flight (invisible) until deleted or expired, as on SQS.
     async fn receive(&self, queue_url: &str) -> Result<Vec<QueuedMessage>, PortError> {
         let mut s = self.state();
         let q = s.queues.entry(queue_url.to_string()).or_default();
         let n = q.len().min(10);
-        Ok(q.drain(..n).collect())
+        let taken: Vec<QueuedMessage> = q.drain(..n).collect();
+        for m in &taken {
+            s.in_flight.insert(m.receipt_handle.clone(), (queue_url.to_string(), m.clone()));
+        }
+        Ok(taken)
     }
 
     async fn send(&self, queue_url: &str, body: &str, republished: u32, source_queue: &str, _delay: u32) -> Result<String, PortError> {
@@ -247,7 +263,8 @@ impl Requeue for MemoryDb {
         Ok(id)
     }
 
-    async fn delete(&self, _queue_url: &str, _receipt_handle: &str) -> Result<(), PortError> {
+    async fn delete(&self, _queue_url: &str, receipt_handle: &str) -> Result<(), PortError> {
+        self.state().in_flight.remove(receipt_handle);
         Ok(())
     }
 }
@@ -421,6 +438,11 @@ impl ManualClock {
     /// Moves it to `at`.
     pub fn set(&self, at: Timestamp) {
         self.0.store(at.as_millisecond(), Ordering::SeqCst);
+    }
+
+    /// Moves it forward by `by`.
+    pub fn advance(&self, by: jiff::SignedDuration) {
+        self.0.fetch_add(by.as_millis() as i64, Ordering::SeqCst);
     }
 }
 

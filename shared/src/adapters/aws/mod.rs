@@ -23,8 +23,18 @@ pub struct AwsClients {
 
 impl AwsClients {
     /// Loads the SDK configuration from the environment and builds the clients.
+    ///
+    /// Credentials and region come from the environment variables only: Lambda always sets
+    /// them (the execution role's session), as do the local stack and `sam local`. Skipping the
+    /// default provider chain (profile files, SSO, web identity via STS, IMDS) keeps its code
+    /// out of the binaries and its probing out of the cold start.
     pub async fn from_env() -> Self {
-        let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+        use aws_config::environment::{EnvironmentVariableCredentialsProvider, EnvironmentVariableRegionProvider};
+        let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest())
+            .credentials_provider(EnvironmentVariableCredentialsProvider::new())
+            .region(EnvironmentVariableRegionProvider::new())
+            .load()
+            .await;
         Self { dynamodb: aws_sdk_dynamodb::Client::new(&sdk), sqs: aws_sdk_sqs::Client::new(&sdk), sdk }
     }
 }
