@@ -18,12 +18,16 @@ export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export SAM_CLI_TELEMETRY := 0
 export CARGO_TERM_COLOR ?= never
 
-.PHONY: help venv sam-tools build test test-rust lint demo stack-up stack-down provision sam-build clean bench-sync
+.PHONY: help venv sam-tools build test test-rust lint demo stack-up stack-down provision sam-build clean bench-sync bench fuzz load audit privacy
 
 help:
 	@echo "make demo   - set up, start the local stack (moto) from template.yaml, run the demo flow"
 	@echo "make test   - set up and run every test (unit, property, template, end-to-end on moto)"
 	@echo "make lint   - cfn-lint, sam validate --lint, clippy -D warnings, cargo doc -D warnings"
+	@echo "make bench  - performance figures: throughput, AWS calls, sizes, start-up, cost (target/bench/summary.json)"
+	@echo "make audit  - cargo deny: licenses, bans, sources, advisories (when the database is reachable)"
+	@echo "make fuzz   - the fuzz harness for longer (FUZZ_CASES, default 200000 per target)"
+	@echo "make load   - 20,000 inbound messages through the function on the local stack (LOAD_MESSAGES)"
 	@echo "make stack-up / provision / stack-down - the local stack by hand (port $(DEMO_PORT))"
 
 $(STAMP): tools/requirements.txt
@@ -50,7 +54,7 @@ lint: $(SAM_STAMP)
 
 # The test command: builds once (the e2e tests run the built function binaries under a local
 # Lambda runtime-API emulator), starts moto on its own port, runs every test, stops moto.
-test: $(STAMP) lint build
+test: $(STAMP) lint audit build
 	$(PY) tools/stack.py stop --port $(TEST_PORT) >/dev/null 2>&1 || true
 	$(PY) tools/stack.py start --port $(TEST_PORT)
 	mkdir -p .local
@@ -60,6 +64,7 @@ test: $(STAMP) lint build
 	status=$${PIPESTATUS[0]}; \
 	awk '/^test result:/ { p += $$4; f += $$6; i += $$8 } END { printf "tests: %d passed, %d failed, %d skipped\n", p, f, i }' .local/test.log; \
 	exit $$status
+	$(MAKE) --no-print-directory privacy
 
 stack-up: $(STAMP)
 	$(AWS_ENV) $(PY) tools/stack.py start --port $(DEMO_PORT)
@@ -83,6 +88,65 @@ bench-sync: $(STAMP)
 	trap '$(PY) tools/stack.py stop --port $(BENCH_PORT)' EXIT; \
 	$(AWS_ENV) AWS_ENDPOINT_URL=http://127.0.0.1:$(BENCH_PORT) \
 	  cargo test -p e2e --test consent_sync --locked -- --ignored --nocapture bench_sync
+
+# Performance figures in one run (issue #11): release binaries, cargo bloat, moto on its own
+# port, then the bench binary. Prints the tables and writes target/bench/summary.json.
+TOOLS      := .local/tools
+CARGO_BLOAT := $(TOOLS)/bin/cargo-bloat
+$(CARGO_BLOAT):
+	cargo install --quiet --root $(TOOLS) cargo-bloat --version 0.12.1 --locked
+
+# Supply chain (issue #10): licenses, bans and sources offline; RustSec advisories when the
+# advisory database can be fetched (or is already in ~/.cargo/advisory-dbs): CI has no route to
+# github.com, so there it says so instead of passing silently.
+CARGO_DENY := $(TOOLS)/bin/cargo-deny
+$(CARGO_DENY):
+	cargo install --quiet --root $(TOOLS) cargo-deny --version 0.20.2 --locked
+
+audit: $(CARGO_DENY)
+	$(CARGO_DENY) check --hide-inclusion-graph licenses bans sources
+	@if timeout 60 $(CARGO_DENY) fetch db >/dev/null 2>&1 || ls -d $$HOME/.cargo/advisory-dbs/advisory-db-* >/dev/null 2>&1; then \
+	  $(CARGO_DENY) --offline check --hide-inclusion-graph advisories; \
+	else \
+	  echo "audit: advisories NOT checked: the RustSec database cannot be fetched from this machine"; \
+	fi
+
+bench: $(STAMP) $(CARGO_BLOAT)
+	cargo build --release --workspace --bins --locked
+	mkdir -p target/bench
+	PATH=$(CURDIR)/$(TOOLS)/bin:$$PATH cargo bloat --profile bloat -p status-icon --bin status-icon --crates -n 30 \
+	  --message-format json --locked > target/bench/bloat.json
+	$(PY) tools/stack.py stop --port $(BENCH_PORT) >/dev/null 2>&1 || true
+	$(PY) tools/stack.py start --port $(BENCH_PORT)
+	trap '$(PY) tools/stack.py stop --port $(BENCH_PORT) >/dev/null 2>&1' EXIT; \
+	$(AWS_ENV) AWS_ENDPOINT_URL=http://127.0.0.1:$(BENCH_PORT) HELSEDIALOG_MOTO_PORT=$(BENCH_PORT) \
+	  target/release/helsedialog-bench
+
+# The load run (tests/load.rs) at a larger size than CI runs it, on its own moto.
+LOAD_MESSAGES ?= 2000
+load: $(STAMP)
+	cargo build --workspace --all-targets --locked
+	$(PY) tools/stack.py stop --port $(BENCH_PORT) >/dev/null 2>&1 || true
+	$(PY) tools/stack.py start --port $(BENCH_PORT)
+	trap '$(PY) tools/stack.py stop --port $(BENCH_PORT) >/dev/null 2>&1' EXIT; \
+	$(AWS_ENV) AWS_ENDPOINT_URL=http://127.0.0.1:$(BENCH_PORT) HELSEDIALOG_MOTO_PORT=$(BENCH_PORT) LOAD_MESSAGES=$(LOAD_MESSAGES) \
+	  cargo test -p e2e --test load --locked -- --nocapture
+
+# The whole demo flow with every function logging at TRACE, then tools/privacy_check.py over the
+# functions' logs, the error records, parked records and alerts: no national id, name or
+# message text may appear. Part of `make test`.
+PRIVACY_PORT ?= 4597
+privacy: $(STAMP)
+	$(PY) tools/stack.py stop --port $(PRIVACY_PORT) >/dev/null 2>&1 || true
+	trap '$(PY) tools/stack.py stop --port $(PRIVACY_PORT) >/dev/null 2>&1' EXIT; \
+	$(AWS_ENV) DEMO_PORT=$(PRIVACY_PORT) DEMO_INVOKE_PORT=9011 DEMO_FAKE_PORT=4581 DEMO_LOG_LEVEL=TRACE \
+	  bash tools/demo.sh > .local/privacy-demo.out 2>&1 || { tail -40 .local/privacy-demo.out; exit 1; }; \
+	$(PY) tools/privacy_check.py --log .local/watch.log --port $(PRIVACY_PORT) --stack .local/stack.json
+
+# The fuzz harness (shared/tests/fuzz.rs) for longer than CI runs it.
+FUZZ_CASES ?= 200000
+fuzz:
+	FUZZ_CASES=$(FUZZ_CASES) cargo test -p shared --all-features --release --locked --test fuzz -- --nocapture
 
 sam-build: $(SAM_STAMP)
 	$(VENV)/bin/sam build --parameter-overrides Architecture=x86_64

@@ -21,7 +21,8 @@ $PY tools/stack.py env all --port "$PORT" --format dotenv \
   --set HELSENORGE_AKTIV_BASE_URL=http://127.0.0.1:$FAKE_PORT \
   --set HELSEID_TOKEN_URL=http://127.0.0.1:$FAKE_PORT/connect/token \
   --set HELSEID_CLIENT_ID=helsedialog-test \
-  --set REPUBLISH_BASE_DELAY_SECS=0 > .local/functions.env
+  --set REPUBLISH_BASE_DELAY_SECS=0 \
+  ${DEMO_LOG_LEVEL:+--set AWS_LAMBDA_LOG_LEVEL=$DEMO_LOG_LEVEL} > .local/functions.env
 echo "function environment (as in Lambda, NHN pointed at the local fake): .local/functions.env"
 
 step "build the functions"

@@ -52,6 +52,18 @@ fn mb(bytes: u64) -> f64 {
     bytes as f64 / 1_000_000.0
 }
 
+/// Section sizes of an ELF binary (`size -A`, binutils); empty when unavailable.
+fn section_sizes(path: &std::path::Path) -> std::collections::HashMap<String, u64> {
+    let Ok(out) = std::process::Command::new("size").arg("-A").arg(path).output() else { return Default::default() };
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| {
+            let mut f = l.split_whitespace();
+            Some((f.next()?.to_string(), f.next()?.parse().ok()?))
+        })
+        .collect()
+}
+
 fn main() {
     let started = Instant::now();
     let out_dir = target_dir().join("bench");
@@ -105,10 +117,15 @@ fn main() {
     println!("\n== Release binary size (stripped) ==");
     let release = target_dir().join("release");
     let mut sizes = serde_json::Map::new();
+    println!("{:<17} {:>9} {:>22} {:>26}", "function", "size", "unwind tables (kept)", "PIE relocations (kept)");
     for (name, _) in startup::FUNCTIONS {
-        let bytes = std::fs::metadata(release.join(name)).map(|m| m.len()).unwrap_or(0);
-        println!("{name:<17} {:>6.2} MB", mb(bytes));
-        sizes.insert(name.into(), json!(bytes));
+        let path = release.join(name);
+        let bytes = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+        let sections = section_sizes(&path);
+        let unwind: u64 = [".eh_frame", ".eh_frame_hdr", ".gcc_except_table"].iter().map(|s| sections.get(*s).copied().unwrap_or(0)).sum();
+        let relocs = sections.get(".rela.dyn").copied().unwrap_or(0);
+        println!("{name:<17} {:>6.2} MB {:>19.2} MB {:>23.2} MB", mb(bytes), mb(unwind), mb(relocs));
+        sizes.insert(name.into(), json!({"bytes": bytes, "unwind_tables": unwind, "relocations": relocs}));
     }
     summary.insert("binary_bytes".into(), Value::Object(sizes));
     let bloat_file = out_dir.join("bloat.json");

@@ -49,7 +49,8 @@ impl FaultProxy {
         let proxy = Self {
             rules: Arc::default(),
             upstream: upstream.trim_end_matches('/').to_string(),
-            http: reqwest::Client::new(),
+            // The project's own HTTP client set-up (it installs the rustls crypto provider).
+            http: shared::adapters::helsenorge::http_client(std::time::Duration::from_secs(120)).expect("HTTP client"),
             addr,
         };
         let app = Router::new().fallback(forward).with_state(proxy.clone());

@@ -116,7 +116,8 @@ fn nanos() -> u128 {
         .unwrap_or(0)
 }
 
-/// SDK configuration for moto (endpoint and dummy credentials come from the environment).
+/// SDK configuration for moto (endpoint and dummy credentials come from the environment), built
+/// exactly as the functions build theirs.
 pub async fn sdk_config() -> aws_config::SdkConfig {
-    aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await
+    shared::adapters::aws::sdk_config().await
 }

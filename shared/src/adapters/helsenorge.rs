@@ -24,7 +24,10 @@ pub const AKTIV_PATH: &str = "/digitaltaktiv/helsenorgeaktivsjekken/v1";
 pub const MAX_IDS: usize = 1000;
 
 /// An HTTP client for NHN with bounded timeouts (a hanging NHN must not hang us, R-ICON-7).
+/// TLS is rustls with ring, the AWS clients' stack; installed here as the process default.
 pub fn http_client(timeout: Duration) -> Result<reqwest::Client, PortError> {
+    // Err only when a provider is installed already, which is as good.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     reqwest::Client::builder()
         .timeout(timeout)
         .connect_timeout(timeout.min(Duration::from_secs(2)))
@@ -93,6 +96,7 @@ impl HelseIdTokens {
         scope: impl Into<String>,
         key_pem: &str,
     ) -> Result<Self, PortError> {
+        jwt_ring::install();
         let (key, alg) = match EncodingKey::from_ec_pem(key_pem.as_bytes()) {
             Ok(k) => (k, Algorithm::ES256),
             Err(_) => (
@@ -100,6 +104,8 @@ impl HelseIdTokens {
                 Algorithm::RS256,
             ),
         };
+        // A key ring cannot sign with fails the cold start, not every lookup.
+        jsonwebtoken::crypto::sign(b"probe", &key, alg).map_err(|e| PortError::permanent("read HelseID key", e))?;
         Ok(Self {
             http,
             token_url: token_url.into(),
@@ -277,4 +283,128 @@ pub async fn from_config(
     let http = http_client(timeout)?;
     let tokens = HelseIdTokens::new(http.clone(), &cfg.token_url, &cfg.client_id, &cfg.scope, &pem)?;
     Ok(HelsenorgeAktivHttp::new(http, &cfg.aktiv_base_url, tokens))
+}
+
+/// jsonwebtoken's crypto, backed by ring (the binaries' one crypto library): signing the HelseID
+/// client assertion with ES256 or RS256. Nothing here verifies tokens (HelseID does).
+pub mod jwt_ring {
+    use jsonwebtoken::crypto::{CryptoProvider, JwtSigner, JwtVerifier, KeyUtils};
+    use jsonwebtoken::errors::{ErrorKind, Result};
+    use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey};
+    use ring::rand::SystemRandom;
+    use ring::signature::{ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair, RSA_PKCS1_SHA256, RsaKeyPair};
+
+    enum KeyPair {
+        Ec(EcdsaKeyPair),
+        Rsa(RsaKeyPair),
+    }
+
+    struct Signer {
+        alg: Algorithm,
+        key: KeyPair,
+    }
+
+    impl signature::Signer<Vec<u8>> for Signer {
+        fn try_sign(&self, msg: &[u8]) -> std::result::Result<Vec<u8>, signature::Error> {
+            let rng = SystemRandom::new();
+            match &self.key {
+                KeyPair::Ec(k) => k.sign(&rng, msg).map(|s| s.as_ref().to_vec()).map_err(signature::Error::from_source),
+                KeyPair::Rsa(k) => {
+                    let mut sig = vec![0; k.public().modulus_len()];
+                    k.sign(&RSA_PKCS1_SHA256, &rng, msg, &mut sig).map_err(signature::Error::from_source)?;
+                    Ok(sig)
+                }
+            }
+        }
+    }
+
+    impl JwtSigner for Signer {
+        fn algorithm(&self) -> Algorithm {
+            self.alg
+        }
+    }
+
+    fn signer(alg: &Algorithm, key: &EncodingKey) -> Result<Box<dyn JwtSigner>> {
+        let der = key.as_bytes();
+        let key = match alg {
+            Algorithm::ES256 => KeyPair::Ec(
+                EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, der, &SystemRandom::new())
+                    .map_err(|_| ErrorKind::InvalidEcdsaKey)?,
+            ),
+            Algorithm::RS256 => KeyPair::Rsa(
+                RsaKeyPair::from_der(der)
+                    .or_else(|_| RsaKeyPair::from_pkcs8(der))
+                    .map_err(|e| ErrorKind::InvalidRsaKey(e.to_string()))?,
+            ),
+            _ => return Err(ErrorKind::InvalidAlgorithm.into()),
+        };
+        Ok(Box::new(Signer { alg: *alg, key }))
+    }
+
+    fn no_verifier(_: &Algorithm, _: &DecodingKey) -> Result<Box<dyn JwtVerifier>> {
+        Err(ErrorKind::InvalidAlgorithm.into())
+    }
+
+    /// The provider; [`install`] makes it the process default.
+    pub static PROVIDER: CryptoProvider =
+        CryptoProvider { signer_factory: signer, verifier_factory: no_verifier, key_utils: KeyUtils::new_unimplemented() };
+
+    /// Installs [`PROVIDER`] (once; later calls change nothing).
+    pub fn install() {
+        let _ = PROVIDER.install_default();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// reqwest is built without a crypto provider of its own: building the client must install
+    /// ring first, or Lambda's init would panic (the guard for `rustls-no-provider`).
+    #[test]
+    fn the_nhn_client_builds_with_the_ring_provider_installed() {
+        assert!(http_client(Duration::from_secs(1)).is_ok());
+        assert!(rustls::crypto::CryptoProvider::get_default().is_some());
+    }
+
+    /// The client assertion is signed by the ring provider, and the signature verifies with the
+    /// key's public half; a key of the wrong kind is refused, not panicked on.
+    #[test]
+    fn client_assertion_signed_es256_by_ring_verifies() {
+        use ring::signature::{ECDSA_P256_SHA256_FIXED, ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair, KeyPair, UnparsedPublicKey};
+        jwt_ring::install();
+        let rng = ring::rand::SystemRandom::new();
+        let pkcs8 = EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &rng).expect("key");
+        let pair = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, pkcs8.as_ref(), &rng).expect("pair");
+        let key = EncodingKey::from_ec_der(pkcs8.as_ref());
+        let token = jsonwebtoken::encode(&Header::new(Algorithm::ES256), &serde_json::json!({"sub": "helsedialog"}), &key).expect("signed");
+        let (message, sig) = token.rsplit_once('.').expect("three parts");
+        let sig = jsonwebtoken::crypto::verify(sig, b"", &jsonwebtoken::DecodingKey::from_secret(b""), Algorithm::HS256);
+        assert!(sig.is_err(), "nothing here verifies tokens");
+        let raw = token.rsplit('.').next().expect("signature");
+        let bytes = base64_url(raw);
+        UnparsedPublicKey::new(&ECDSA_P256_SHA256_FIXED, pair.public_key().as_ref())
+            .verify(message.as_bytes(), &bytes)
+            .expect("the signature verifies");
+        assert!(jsonwebtoken::encode(&Header::new(Algorithm::RS256), &serde_json::json!({}), &key).is_err(), "an EC key cannot sign RS256");
+    }
+
+    /// Base64url without padding (test helper).
+    fn base64_url(s: &str) -> Vec<u8> {
+        let alphabet = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+        let mut bits = 0u32;
+        let mut n = 0;
+        let mut out = vec![];
+        for c in s.bytes() {
+            let v = alphabet.iter().position(|a| *a == c).expect("base64url") as u32;
+            bits = (bits << 6) | v;
+            n += 6;
+            if n >= 8 {
+                n -= 8;
+                out.push((bits >> n) as u8);
+                bits &= (1 << n) - 1;
+            }
+        }
+        out
+    }
 }

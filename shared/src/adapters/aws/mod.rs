@@ -29,14 +29,24 @@ impl AwsClients {
     /// default provider chain (profile files, SSO, web identity via STS, IMDS) keeps its code
     /// out of the binaries and its probing out of the cold start.
     pub async fn from_env() -> Self {
-        use aws_config::environment::{EnvironmentVariableCredentialsProvider, EnvironmentVariableRegionProvider};
-        let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest())
-            .credentials_provider(EnvironmentVariableCredentialsProvider::new())
-            .region(EnvironmentVariableRegionProvider::new())
-            .load()
-            .await;
+        let sdk = sdk_config().await;
         Self { dynamodb: aws_sdk_dynamodb::Client::new(&sdk), sqs: aws_sdk_sqs::Client::new(&sdk), sdk }
     }
+}
+
+/// The one SDK configuration: credentials and region from the environment, the endpoint from
+/// `AWS_ENDPOINT_URL` when set (the local stack), and one HTTPS client (hyper + rustls with
+/// ring) shared by every AWS client built from it.
+pub async fn sdk_config() -> aws_config::SdkConfig {
+    use aws_config::environment::{EnvironmentVariableCredentialsProvider, EnvironmentVariableRegionProvider};
+    use aws_smithy_http_client::tls::{Provider, rustls_provider::CryptoMode};
+    let https = aws_smithy_http_client::Builder::new().tls_provider(Provider::Rustls(CryptoMode::Ring)).build_https();
+    aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .credentials_provider(EnvironmentVariableCredentialsProvider::new())
+        .region(EnvironmentVariableRegionProvider::new())
+        .http_client(https)
+        .load()
+        .await
 }
 
 /// Error codes that mean "try again later".

@@ -1,0 +1,137 @@
+#!/usr/bin/env python3
+"""Privacy check over a demo run (issue #10): fails if any national id, name or message text
+appears in the functions' logs, the alerts or the error records.
+
+    privacy_check.py --log .local/watch.log --port 4597 [--events events]
+
+- national ids: any standalone 11-digit number whose first six digits read as a birth date
+  (D-numbers, synthetic +40/+80 months included): stricter than a valid control digit, so
+  every valid id of either scheme is caught;
+- names and message texts: every subject, body, text, name and file name in events/ (nested
+  JSON bodies included), at least 6 characters;
+- where: the log file, and every item of the Operations table (dead-letter records, parked
+  records, recorded alerts) and every message still on the alerts queue, read from moto.
+
+Prints where a leak is and of what kind, never the leaked value itself.
+"""
+import argparse
+import json
+import os
+import re
+import sys
+from pathlib import Path
+
+ID = re.compile(r"(?<![0-9])[0-9]{11}(?![0-9])")
+TEXT_KEYS = {"subject", "body", "text", "name", "navn", "fileName", "filename", "title", "fullName"}
+
+
+def looks_like_id(s: str) -> bool:
+    day, month = int(s[0:2]), int(s[2:4])
+    if day > 40:
+        day -= 40  # D-number
+    for shift in (0, 40, 80):  # synthetic (Dolly +40, Tenor +80)
+        if 1 <= month - shift <= 12:
+            month -= shift
+            break
+    return 1 <= day <= 31 and 1 <= month <= 12
+
+
+def texts_of(value, key=None, out=None):
+    out = set() if out is None else out
+    if isinstance(value, dict):
+        for k, v in value.items():
+            texts_of(v, k, out)
+    elif isinstance(value, list):
+        for v in value:
+            texts_of(v, key, out)
+    elif isinstance(value, str):
+        try:
+            inner = json.loads(value)
+            if isinstance(inner, (dict, list)):
+                texts_of(inner, key, out)
+                return out
+        except ValueError:
+            pass
+        if key in TEXT_KEYS and len(value.strip()) >= 6:
+            out.add(value.strip())
+    return out
+
+
+def sensitive_texts(events: Path):
+    found = set()
+    for f in events.rglob("*.json"):
+        try:
+            texts_of(json.loads(f.read_text(encoding="utf-8")), out=found)
+        except ValueError:
+            continue
+    # The raw unreadable body is a message text too.
+    for f in events.rglob("*.txt"):
+        t = f.read_text(encoding="utf-8").strip()
+        if len(t) >= 6:
+            found.add(t)
+    return found
+
+
+def leaks(where: str, text: str, secrets):
+    out = []
+    for m in ID.finditer(text):
+        if looks_like_id(m.group(0)):
+            line = text.count("\n", 0, m.start()) + 1
+            out.append(f"{where}:{line}: a national id (11 digits)")
+    for s in secrets:
+        i = text.find(s)
+        if i >= 0:
+            line = text.count("\n", 0, i) + 1
+            out.append(f"{where}:{line}: a message text or name ({len(s)} characters, starts {s[:3]!r}…)")
+    return out
+
+
+def aws_records(port: int, stack_json: Path):
+    import boto3
+
+    stack = json.loads(stack_json.read_text())
+    kw = dict(endpoint_url=f"http://127.0.0.1:{port}", region_name="eu-north-1",
+              aws_access_key_id="test", aws_secret_access_key="test")
+    ddb, sqs = boto3.client("dynamodb", **kw), boto3.client("sqs", **kw)
+    table = stack["tables"]["OperationsTable"]
+    items, start = [], None
+    while True:
+        page = ddb.scan(TableName=table, **({"ExclusiveStartKey": start} if start else {}))
+        items += page.get("Items", [])
+        start = page.get("LastEvaluatedKey")
+        if not start:
+            break
+    records = [(f"{table} {i['pk']['S']}/{i['sk']['S']}", json.dumps(i, ensure_ascii=False)) for i in items]
+    url = stack["queues"]["AlertsQueue"]
+    msgs = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=0).get("Messages", [])
+    records += [(f"AlertsQueue {m['MessageId']}", m["Body"]) for m in msgs]
+    return records
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--log", action="append", default=[], help="a log file to check (repeatable)")
+    ap.add_argument("--port", type=int, help="moto port to read the Operations table and alerts queue from")
+    ap.add_argument("--stack", default=".local/stack.json")
+    ap.add_argument("--events", default="events")
+    args = ap.parse_args()
+    secrets = sensitive_texts(Path(args.events))
+    found, checked = [], []
+    for log in args.log:
+        text = Path(log).read_text(encoding="utf-8", errors="replace")
+        checked.append(f"{log} ({text.count(chr(10))} lines)")
+        found += leaks(log, text, secrets)
+    if args.port:
+        records = aws_records(args.port, Path(args.stack))
+        checked.append(f"{len(records)} error/parked/alert records")
+        for where, text in records:
+            found += leaks(where, text, secrets)
+    print(f"privacy check: {', '.join(checked)}; {len(secrets)} message texts and names; "
+          f"{len(found)} leaks found")
+    for f in found[:50]:
+        print("  LEAK", f)
+    sys.exit(1 if found else 0)
+
+
+if __name__ == "__main__":
+    main()
