@@ -39,16 +39,10 @@ async fn env(name: &str) -> Env {
 }
 
 fn request(reply_id: &str) -> Value {
-    json!({
-        "version": 1,
-        "replyId": reply_id,
-        "staff": {"staffId": "sykepleier-17", "functions": ["digihelse_les"], "departments": ["115"]},
-        "origin": "dialog-window",
-        "citizen": CITIZEN,
-        "service": service(),
-        "subject": SUBJECT,
-        "body": BODY,
-    })
+    let mut r = shared::fixtures::reply_request(reply_id, "115");
+    r["subject"] = SUBJECT.into();
+    r["body"] = BODY.into();
+    r
 }
 
 async fn send(e: &Env, requests: &[(&str, Value)]) -> Vec<String> {

@@ -87,6 +87,22 @@ pub fn dialog_json(message_id: &str, citizen: &str, service: &ServiceKey) -> Str
     .to_string()
 }
 
+/// A staff reply request as the EPJ's dialog window sends it, from a nurse with access to
+/// `department` (the service's department is 115).
+pub fn reply_request(reply_id: &str, department: &str) -> serde_json::Value {
+    serde_json::json!({
+        "version": 1,
+        "replyId": reply_id,
+        "staff": {"staffId": "sykepleier-17", "functions": ["digihelse_les"], "departments": [department]},
+        "origin": "dialog-window",
+        "citizen": CITIZEN,
+        "service": service(),
+        "subject": "Svar om besøk",
+        "body": "Vi kommer kl. 10 i morgen.",
+        "attachments": [],
+    })
+}
+
 /// The `n`th of many valid, distinct national ids (born 1900-1999, individual 000-494), for
 /// load tests and benchmarks. Distinct for `n` below 1,512,000: each `n` owns a block of 11
 /// individual numbers on its date, and takes the first one whose control digits exist.

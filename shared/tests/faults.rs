@@ -324,13 +324,7 @@ async fn outbound_run(targets: Vec<Target>) -> Tally {
     let bodies: Vec<String> = (0..40)
         .map(|i| {
             let dept = if i % 10 == 9 { "999" } else { "115" };
-            serde_json::json!({
-                "version": 1, "replyId": format!("reply-fault-{i}"),
-                "staff": {"staffId": "sykepleier-17", "functions": ["digihelse_les"], "departments": [dept]},
-                "origin": "dialog-window", "citizen": CITIZEN, "service": service(),
-                "subject": "Svar om besøk", "body": "Vi kommer kl. 10.", "attachments": []
-            })
-            .to_string()
+            fixtures::reply_request(&format!("reply-fault-{i}"), dept).to_string()
         })
         .collect();
     let rounds = drive(&f, &clock, &bodies, |records| {

@@ -48,17 +48,7 @@ fn setup() -> (Outbound, Inbound, MemoryDb, ManualClock) {
 }
 
 fn request(reply_id: &str) -> Value {
-    json!({
-        "version": 1,
-        "replyId": reply_id,
-        "staff": {"staffId": "sykepleier-17", "functions": ["digihelse_les"], "departments": ["115"]},
-        "origin": "dialog-window",
-        "citizen": CITIZEN,
-        "service": service(),
-        "subject": "Svar om besøk",
-        "body": "Vi kommer kl. 10 i morgen.",
-        "attachments": [],
-    })
+    shared::fixtures::reply_request(reply_id, "115")
 }
 
 async fn run(svc: &Outbound, body: &Value) -> Result<Outcome, ProcessError> {

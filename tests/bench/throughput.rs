@@ -59,18 +59,7 @@ fn records(bodies: impl Iterator<Item = String>) -> Vec<RecordIn> {
 
 /// A staff reply request as the EPJ's dialog window sends it.
 pub fn reply_request(reply_id: &str) -> String {
-    json!({
-        "version": 1,
-        "replyId": reply_id,
-        "staff": {"staffId": "sykepleier-17", "functions": ["digihelse_les"], "departments": ["115"]},
-        "origin": "dialog-window",
-        "citizen": CITIZEN,
-        "service": service(),
-        "subject": "Svar om besøk",
-        "body": "Vi kommer kl. 10 i morgen.",
-        "attachments": [],
-    })
-    .to_string()
+    fixtures::reply_request(reply_id, "115").to_string()
 }
 
 /// Runs every function's use case `scale` times over (1.0 = the full run, ~1 minute).
