@@ -16,22 +16,9 @@ use tracing_subscriber::filter::{LevelFilter, Targets};
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
 
-/// Crates that may log payloads below WARN.
-const CAPPED: [&str; 13] = [
-    "lambda_runtime",
-    "lambda_runtime_api_client",
-    "lambda_http",
-    "aws_smithy_runtime",
-    "aws_smithy_http_client",
-    "aws_smithy_runtime_api",
-    "aws_sdk_dynamodb",
-    "aws_sdk_sqs",
-    "aws_config",
-    "hyper",
-    "hyper_util",
-    "h2",
-    "rustls",
-];
+/// Crates that may log payloads below WARN (target prefixes: `aws_` is every AWS SDK crate,
+/// `aws_sigv4`'s canonical requests included; `lambda_` every Lambda runtime crate).
+const CAPPED: [&str; 7] = ["lambda_", "aws_", "hyper", "h2", "rustls", "reqwest", "tower"];
 
 /// The filter: the configured level (a level name; anything else means INFO) for helsedialog,
 /// at most WARN for the crates above.
@@ -64,6 +51,8 @@ mod tests {
         assert!(f.would_enable("shared::app::inbound", &tracing::Level::TRACE));
         assert!(!f.would_enable("lambda_runtime::layers", &tracing::Level::TRACE));
         assert!(!f.would_enable("aws_smithy_runtime::client", &tracing::Level::DEBUG));
+        assert!(!f.would_enable("aws_sigv4::http_request::sign", &tracing::Level::TRACE));
+        assert!(!f.would_enable("lambda_http::request", &tracing::Level::DEBUG));
         assert!(f.would_enable("rustls", &tracing::Level::WARN));
     }
 

@@ -21,7 +21,7 @@ use shared::config::SyncConfig;
 async fn main() -> Result<(), Error> {
     shared::telemetry::init();
     let config = SyncConfig::from_env()?;
-    let aws = AwsClients::from_env().await;
+    let aws = AwsClients::from_env().await?;
     let store = Dynamo::new(aws.dynamodb.clone(), config.tables.clone());
     let service = SyncService {
         store: store.clone(),

@@ -21,7 +21,7 @@ use shared::ports::ParkedStore;
 async fn main() -> Result<(), Error> {
     shared::telemetry::init();
     let config = DeadLetterConfig::from_env(true)?;
-    let aws = AwsClients::from_env().await;
+    let aws = AwsClients::from_env().await?;
     let ops = Dynamo::new(aws.dynamodb.clone(), Tables { operations: config.operations_table.clone(), ..Tables::default() });
     let service = RepublishService {
         queues: SqsRequeue::new(aws.sqs.clone()),

@@ -19,7 +19,7 @@ use shared::config::InboundConfig;
 async fn main() -> Result<(), Error> {
     shared::telemetry::init();
     let config = InboundConfig::from_env()?;
-    let aws = AwsClients::from_env().await;
+    let aws = AwsClients::from_env().await?;
     let store = Dynamo::new(aws.dynamodb.clone(), config.tables.clone());
     let service = InboundService {
         gate: store.clone(),

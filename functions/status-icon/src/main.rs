@@ -18,7 +18,7 @@ use shared::config::StatusIconConfig;
 async fn main() -> Result<(), Error> {
     shared::telemetry::init();
     let config = StatusIconConfig::from_env()?;
-    let aws = AwsClients::from_env().await;
+    let aws = AwsClients::from_env().await?;
     let tables = Tables { citizens: config.citizens_table.clone(), ..Tables::default() };
     // The HTTP client's own timeout backs up the deadline on the whole lookup.
     let aktiv = helsenorge::from_config(&config.helsenorge, &aws.sdk, config.deadline + Duration::from_millis(500)).await?;

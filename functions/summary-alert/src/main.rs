@@ -18,7 +18,7 @@ use shared::config::DeadLetterConfig;
 async fn main() -> Result<(), Error> {
     shared::telemetry::init();
     let config = DeadLetterConfig::from_env(false)?;
-    let aws = AwsClients::from_env().await;
+    let aws = AwsClients::from_env().await?;
     let ops = Dynamo::new(aws.dynamodb.clone(), Tables { operations: config.operations_table.clone(), ..Tables::default() });
     let alerts = Tee(SqsAlerts::new(aws.sqs.clone(), &config.alerts_queue_url), ops.clone());
     let (ops, alerts, all_clear) = (&ops, &alerts, config.all_clear);

@@ -275,7 +275,7 @@ pub async fn key_from_secret(client: &aws_sdk_secretsmanager::Client, secret_nam
 /// Manager once, at start-up.
 pub async fn from_config(
     cfg: &crate::config::HelsenorgeConfig,
-    sdk: &aws_config::SdkConfig,
+    sdk: &aws_types::SdkConfig,
     timeout: Duration,
 ) -> Result<HelsenorgeAktivHttp, PortError> {
     let secrets = aws_sdk_secretsmanager::Client::new(sdk);

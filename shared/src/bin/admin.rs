@@ -53,7 +53,7 @@ async fn main() -> ExitCode {
 }
 
 async fn run(args: &[String]) -> Result<(), BoxError> {
-    let aws = AwsClients::from_env().await;
+    let aws = AwsClients::from_env().await?;
     let store = Dynamo::new(aws.dynamodb.clone(), tables());
     let arg = |i: usize| args.get(i).map(String::as_str).ok_or("missing argument (see --help)");
     match args.first().map(String::as_str) {

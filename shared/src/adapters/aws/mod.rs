@@ -18,35 +18,56 @@ pub struct AwsClients {
     /// SQS client.
     pub sqs: aws_sdk_sqs::Client,
     /// The shared SDK configuration, for other clients (Secrets Manager).
-    pub sdk: aws_config::SdkConfig,
+    pub sdk: aws_types::SdkConfig,
 }
 
 impl AwsClients {
-    /// Loads the SDK configuration from the environment and builds the clients.
-    ///
-    /// Credentials and region come from the environment variables only: Lambda always sets
-    /// them (the execution role's session), as do the local stack and `sam local`. Skipping the
-    /// default provider chain (profile files, SSO, web identity via STS, IMDS) keeps its code
-    /// out of the binaries and its probing out of the cold start.
-    pub async fn from_env() -> Self {
-        let sdk = sdk_config().await;
-        Self { dynamodb: aws_sdk_dynamodb::Client::new(&sdk), sqs: aws_sdk_sqs::Client::new(&sdk), sdk }
+    /// Builds the SDK configuration from the environment ([`sdk_config`]) and the clients.
+    pub async fn from_env() -> Result<Self, PortError> {
+        let sdk = sdk_config()?;
+        Ok(Self { dynamodb: aws_sdk_dynamodb::Client::new(&sdk), sqs: aws_sdk_sqs::Client::new(&sdk), sdk })
     }
 }
 
-/// The one SDK configuration: credentials and region from the environment, the endpoint from
-/// `AWS_ENDPOINT_URL` when set (the local stack), and one HTTPS client (hyper + rustls with
-/// ring) shared by every AWS client built from it.
-pub async fn sdk_config() -> aws_config::SdkConfig {
-    use aws_config::environment::{EnvironmentVariableCredentialsProvider, EnvironmentVariableRegionProvider};
+/// The one SDK configuration, from the environment Lambda sets: region (`AWS_REGION`), the
+/// execution role's credentials (`AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`,
+/// `AWS_SESSION_TOKEN`), and `AWS_ENDPOINT_URL` when set (the local stack); the SDK's standard
+/// retries (3 attempts) and a 3.1 s connect timeout; one HTTPS client (hyper + rustls with
+/// ring) shared by every AWS client built from it. The local stack and `sam local` set the same
+/// variables. Built by hand rather than by aws-config's loader, whose provider chain (profile
+/// files, SSO, web identity via STS, IMDS) Lambda never needs and every binary would carry.
+pub fn sdk_config() -> Result<aws_types::SdkConfig, PortError> {
+    use aws_credential_types::Credentials;
+    use aws_credential_types::provider::SharedCredentialsProvider;
+    use aws_sdk_dynamodb::config::BehaviorVersion;
     use aws_smithy_http_client::tls::{Provider, rustls_provider::CryptoMode};
+    use aws_smithy_types::retry::RetryConfig;
+    use aws_smithy_types::timeout::TimeoutConfig;
+
+    let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+    let missing = |name: &'static str| PortError::permanent("AWS configuration", format!("{name} is not set"));
+    let region = var("AWS_REGION").or_else(|| var("AWS_DEFAULT_REGION")).ok_or_else(|| missing("AWS_REGION"))?;
+    let credentials = Credentials::new(
+        var("AWS_ACCESS_KEY_ID").ok_or_else(|| missing("AWS_ACCESS_KEY_ID"))?,
+        var("AWS_SECRET_ACCESS_KEY").ok_or_else(|| missing("AWS_SECRET_ACCESS_KEY"))?,
+        var("AWS_SESSION_TOKEN"),
+        None,
+        "environment",
+    );
     let https = aws_smithy_http_client::Builder::new().tls_provider(Provider::Rustls(CryptoMode::Ring)).build_https();
-    aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .credentials_provider(EnvironmentVariableCredentialsProvider::new())
-        .region(EnvironmentVariableRegionProvider::new())
+    let mut config = aws_types::SdkConfig::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(aws_types::region::Region::new(region))
+        .credentials_provider(SharedCredentialsProvider::new(credentials))
         .http_client(https)
-        .load()
-        .await
+        .sleep_impl(aws_smithy_async::rt::sleep::TokioSleep::new())
+        .time_source(aws_smithy_async::time::SystemTimeSource::new())
+        .retry_config(RetryConfig::standard())
+        .timeout_config(TimeoutConfig::builder().connect_timeout(std::time::Duration::from_millis(3100)).build());
+    if let Some(url) = var("AWS_ENDPOINT_URL") {
+        config = config.endpoint_url(url);
+    }
+    Ok(config.build())
 }
 
 /// Error codes that mean "try again later".
