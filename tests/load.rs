@@ -12,7 +12,7 @@ use aws_sdk_dynamodb::Client as Ddb;
 use aws_sdk_sqs::Client as Sqs;
 use e2e::sqs::{drain, failures, sqs_event};
 use e2e::stack::sdk_config;
-use e2e::{LocalLambda, LocalStack};
+use e2e::{LocalLambda, LocalStack, quantile_ms};
 use futures::StreamExt;
 use shared::adapters::aws::dynamo::Dynamo;
 use shared::domain::message::OutMessage;
@@ -21,11 +21,6 @@ use shared::ports::MessageStore;
 
 /// SQS records of one batch: (message id, body).
 type Batch = Vec<(String, String)>;
-
-fn quantile(sorted: &[Duration], q: f64) -> f64 {
-    let i = ((sorted.len().max(1) as f64 - 1.0) * q).round() as usize;
-    sorted.get(i).map_or(0.0, |d| d.as_secs_f64() * 1000.0)
-}
 
 #[tokio::test]
 async fn r_in_3_load_run_loses_nothing_and_duplicates_nothing() {
@@ -98,8 +93,8 @@ async fn r_in_3_load_run_loses_nothing_and_duplicates_nothing() {
         latencies.len(),
         n.div_ceil(10).div_ceil(10),
         n as f64 / secs,
-        quantile(&latencies, 0.5),
-        quantile(&latencies, 0.99),
+        quantile_ms(&latencies, 0.5),
+        quantile_ms(&latencies, 0.99),
         journal.len(),
         inbox.len(),
         out.len(),

@@ -58,7 +58,7 @@ async fn timed<F: std::future::Future<Output = ()>>(batches: impl IntoIterator<I
         took.push(t.elapsed());
     }
     took.sort();
-    crate::startup::quantile(&took, 0.5)
+    e2e::quantile_ms(&took, 0.5)
 }
 
 fn calls(flow: &'static str, per: &'static str, n: u32, counter: &CallCounter, batch_ms_p50: f64) -> Calls {

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use e2e::fake::Fake;
 use e2e::sqs::{failures, http_event, sqs_event};
 use e2e::stack::sdk_config;
-use e2e::{LocalLambda, LocalStack};
+use e2e::{LocalLambda, LocalStack, quantile_ms};
 use serde_json::json;
 use shared::adapters::aws::dynamo::Dynamo;
 use shared::fixtures::{self, CITIZEN, consented_citizen, service, usable_activation};
@@ -61,15 +61,6 @@ pub const FUNCTIONS: [(&str, &str); 6] = [
     ("summary-alert", "SummaryAlertFunction"),
 ];
 
-/// The quantile `q` of sorted durations, in ms.
-pub fn quantile(sorted: &[Duration], q: f64) -> f64 {
-    if sorted.is_empty() {
-        return 0.0;
-    }
-    let i = ((sorted.len() as f64 - 1.0) * q).round() as usize;
-    sorted[i.min(sorted.len() - 1)].as_secs_f64() * 1000.0
-}
-
 async fn env_of(stack: &LocalStack, fake: &Fake, logical: &str) -> BTreeMap<String, String> {
     match logical {
         "ConsentSyncFunction" | "StatusIconFunction" => stack.function_env_with_fake(logical, fake),
@@ -97,9 +88,9 @@ pub async fn run(runs: usize, events: usize) -> (Vec<Startup>, Vec<Steady>) {
         times.sort();
         startups.push(Startup {
             function: name,
-            median_ms: quantile(&times, 0.5),
-            min_ms: quantile(&times, 0.0),
-            max_ms: quantile(&times, 1.0),
+            median_ms: quantile_ms(&times, 0.5),
+            min_ms: quantile_ms(&times, 0.0),
+            max_ms: quantile_ms(&times, 1.0),
             rss_after_init_kb: rss,
         });
     }
@@ -153,8 +144,8 @@ async fn measure(
         events,
         rss_kb,
         peak_kb,
-        p50_ms: quantile(&took, 0.5),
-        p99_ms: quantile(&took, 0.99),
+        p50_ms: quantile_ms(&took, 0.5),
+        p99_ms: quantile_ms(&took, 0.99),
         per_second: events as f64 / secs.max(1e-9),
     }
 }

@@ -13,3 +13,10 @@ pub mod stack;
 
 pub use lambda::LocalLambda;
 pub use stack::LocalStack;
+
+/// The `q` quantile (0.0–1.0) of sorted durations, in ms; 0 when there are none.
+pub fn quantile_ms(sorted: &[std::time::Duration], q: f64) -> f64 {
+    let Some(last) = sorted.len().checked_sub(1) else { return 0.0 };
+    let i = ((last as f64) * q).round() as usize;
+    sorted[i.min(last)].as_secs_f64() * 1000.0
+}
