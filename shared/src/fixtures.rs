@@ -13,6 +13,12 @@ pub const CITIZEN: &str = "30108299920";
 pub const CITIZEN_2032: &str = "30108299939";
 /// An adult representative (born 1985-03-15).
 pub const REPRESENTATIVE: &str = "15038500047";
+/// A child under 12 (the population register says born 2020-03-15; the id itself is not read
+/// for an age, R-CIT-5).
+pub const CHILD: &str = "15032050007";
+/// An id whose date part reads as a 2015 birth under the pre-2032 century table: a
+/// representative Helsenorge vouches for is not second-guessed by reading an age from it (R-CIT-4).
+pub const REPRESENTATIVE_READ_AS_MINOR: &str = "01011550076";
 
 /// Parses a fixture id.
 pub fn id(s: &str) -> NationalId {
