@@ -1,6 +1,7 @@
 //! consent-sync: the nightly sync of consent and digital activity (R-CIT-3, R-ACT-4).
-//! A schedule (or an operator) sends `{"action":"start"}`: the start phase fans the citizens out
-//! as chunks on the sync work queue; the same function then takes the chunks from that queue.
+//! A schedule (or an operator) sends `{"action":"start"}`: the start phase sends the first
+//! listing step to the sync work queue; the same function then takes the listing steps and the
+//! chunks they send from that queue.
 
 // The use case futures are deep; release builds (lto) need more room to lay them out.
 #![recursion_limit = "256"]
@@ -45,7 +46,7 @@ async fn main() -> Result<(), Error> {
                 let run_id = event.payload.get("runId").and_then(Value::as_str).map(str::to_string);
                 let report = service.start(run_id).await?;
                 Ok(serde_json::json!({
-                    "runId": report.run_id, "chunks": report.chunks, "citizens": report.citizens,
+                    "runId": report.run_id, "activations": report.activations, "listingStep": report.listing_step,
                     "alreadyFinished": report.already_finished
                 }))
             }

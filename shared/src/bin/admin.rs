@@ -59,7 +59,9 @@ async fn run(args: &[String]) -> Result<(), BoxError> {
     match args.first().map(String::as_str) {
         Some("load") => {
             let data: EpjData = serde_json::from_str(&std::fs::read_to_string(arg(1)?)?)?;
-            store.load_epj(&data).await?;
+            // Activations go through the activation rule (R-ACT-2/3) and wait for consent-sync's
+            // next run before messages flow (R-ACT-4).
+            store.load_epj(&data, jiff::Timestamp::now()).await?;
             println!(
                 "loaded {} citizens, {} activations, {} plans, {} outbound messages",
                 data.citizens.len(),

@@ -44,6 +44,10 @@ pub struct CitizenRecord {
     /// When the last sync updated this record.
     #[serde(default)]
     pub synced_at: Option<Timestamp>,
+    /// The sync run that last wrote this record (a citizen on several services is looked up
+    /// once per run).
+    #[serde(default)]
+    pub sync_run: Option<String>,
     /// When consent was first seen given.
     #[serde(default)]
     pub consent_first_given_at: Option<Timestamp>,
@@ -65,6 +69,7 @@ impl CitizenRecord {
             citizen,
             aktiv: AktivFacts::default(),
             synced_at: None,
+            sync_run: None,
             consent_first_given_at: None,
             consent_withdrawn_at: None,
             last_message_at: None,
