@@ -102,7 +102,7 @@ async fn r_cit_3_consent_given_is_admitted_by_inbound_only_after_the_sync_and_wi
 }
 
 #[tokio::test]
-async fn r_act_4_a_new_activation_is_usable_only_after_its_first_sync_and_r_act_1_not_for_sub_departments() {
+async fn r_act_4_a_new_activation_is_usable_only_after_its_first_sync_not_its_sub_departments() {
     let e = env("activation").await;
     let parent = service();
     let child = ServiceKey::parse("1151", "HS").unwrap();

@@ -121,7 +121,7 @@ async fn queue_depth(e: &Env, logical: &str) -> usize {
 }
 
 #[tokio::test]
-async fn r_dlq_1_to_5_a_message_that_always_fails_is_republished_10_times_parked_and_summarized() {
+async fn r_dlq_2_a_message_that_always_fails_is_republished_10_times_parked_and_summarized() {
     let e = env("always").await;
     let inbound = LocalLambda::start("inbound-message", &inbound_env(&e, true)).await;
     let body = fixtures::dialog_json("hn-always-fails", CITIZEN, &service());

@@ -159,7 +159,7 @@ async fn batch_with_one_poison_record_reports_only_that_record_and_records_it() 
 }
 
 #[tokio::test]
-async fn r_apt_2_to_5_cancellations_on_the_appointment_table_including_redating() {
+async fn r_apt_5_cancellations_on_the_appointment_table_survive_redating() {
     let e = env("cancel").await;
     let plan = vec![
         fixtures::dated("a1", &service(), ts("2026-03-02T08:30:00Z")),

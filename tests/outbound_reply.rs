@@ -60,7 +60,7 @@ fn results(out: &[Outgoing]) -> Vec<ReplyResult> {
 }
 
 #[tokio::test]
-async fn r_acc_1_r_acc_2_r_out_1_r_out_2_every_refusal_reaches_the_epj_and_nothing_is_sent() {
+async fn r_out_2_every_refusal_reaches_the_epj_and_nothing_is_sent() {
     let e = env("refusals").await;
     let mut cases: Vec<(&str, Value, &str)> = vec![];
     let mut r = request("no-les");

@@ -297,7 +297,7 @@ fn r_out_1_fuzzed_reply_requests_get_a_result_or_a_dead_letter() {
 }
 
 #[test]
-fn r_icon_fuzzed_lookup_bodies_parse_or_are_refused() {
+fn r_icon_7_fuzzed_lookup_bodies_parse_or_are_refused() {
     runner()
         .run(&input(), |body| {
             for many in [false, true] {
@@ -427,7 +427,7 @@ fn r_act_4_fuzzed_sync_chunks_are_done_or_dead_lettered() {
 
 #[cfg(feature = "helsenorge")]
 #[test]
-fn r_icon_fuzzed_helsenorge_aktiv_answers_are_read_or_refused() {
+fn r_icon_7_fuzzed_helsenorge_aktiv_answers_are_read_or_refused() {
     use shared::adapters::helsenorge::parse_aktiv_response;
     let asked = [id(CITIZEN), id(fixtures::CITIZEN_2032)];
     runner()

@@ -96,7 +96,7 @@ async fn r_cit_3_withdrawn_consent_flips_the_citizen_at_the_next_sync() {
 }
 
 #[tokio::test]
-async fn r_act_4_an_activation_is_usable_only_after_a_completed_run_and_r_act_1_not_hierarchical() {
+async fn r_act_4_an_activation_is_usable_only_after_a_completed_run_not_its_sub_departments() {
     let db = MemoryDb::new();
     let clock = ManualClock::at(ts("2026-03-01T14:00:00Z"));
     let parent = service();
