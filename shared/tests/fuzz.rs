@@ -220,6 +220,18 @@ fn pipeline(db: &MemoryDb, clock: &ManualClock, queue: &str) -> Pipeline<MemoryD
     Pipeline { messages: db.clone(), outbox: db.clone(), dead_letters: db.clone(), clock: clock.clone(), source_queue: queue.into() }
 }
 
+type Inbound = InboundService<MemoryDb, MemoryDb, MemoryDb, MemoryDb, MemoryDb, MemoryDb, ManualClock>;
+
+fn inbound(db: &MemoryDb, clock: &ManualClock, id_mode: IdMode) -> Inbound {
+    InboundService {
+        gate: db.clone(),
+        appointments: db.clone(),
+        outbound: db.clone(),
+        pipeline: pipeline(db, clock, "InboundQueue"),
+        id_mode,
+    }
+}
+
 fn rt() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime")
 }
@@ -267,13 +279,7 @@ fn r_in_2_fuzzed_inbound_messages_are_answered_or_dead_lettered_never_silent() {
             let _ = parse_envelope(&body);
             let _ = envelope_head(&body);
             let (db, clock) = world();
-            let svc = InboundService {
-                gate: db.clone(),
-                appointments: db.clone(),
-                outbound: db.clone(),
-                pipeline: pipeline(&db, &clock, "InboundQueue"),
-                id_mode: IdMode::Production,
-            };
+            let svc = inbound(&db, &clock, IdMode::Production);
             let failed = rt.block_on(svc.handle_batch(&record(body), 10));
             accounted(&db, &failed, &seen)
         })
@@ -368,13 +374,7 @@ fn r_cit_6_fuzzed_national_ids_never_panic_and_never_show_in_logs() {
                 // The id as citizen and as representative through the inbound use case, which
                 // logs at every level; the rejection of an invalid one must not quote it either.
                 let (db, clock) = world();
-                let svc = InboundService {
-                    gate: db.clone(),
-                    appointments: db.clone(),
-                    outbound: db.clone(),
-                    pipeline: pipeline(&db, &clock, "InboundQueue"),
-                    id_mode: IdMode::Test,
-                };
+                let svc = inbound(&db, &clock, IdMode::Test);
                 let from_rep = json!({"version": 1, "messageId": "hn-fuzz-rep", "sentAt": "2026-03-01T10:00:00Z", "message": {
                     "kind": "dialog-message", "citizen": CITIZEN, "sender": {"role": "representative", "representative": s},
                     "service": service(), "subject": "Hei", "body": "Tekst"}});

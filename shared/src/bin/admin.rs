@@ -110,12 +110,7 @@ async fn run(args: &[String]) -> Result<(), BoxError> {
             let Some(m) = out.messages.unwrap_or_default().into_iter().next() else {
                 return Err("the inbound queue is empty".into());
             };
-            let event = serde_json::json!({"Records": [{
-                "messageId": m.message_id(), "receiptHandle": m.receipt_handle(), "body": m.body(),
-                "attributes": {"ApproximateReceiveCount": "5"}, "messageAttributes": {},
-                "eventSource": "aws:sqs", "awsRegion": "eu-north-1", "eventSourceARN": "arn:aws:sqs:eu-north-1:123456789012:inbound"
-            }]});
-            std::fs::write(arg(1)?, event.to_string())?;
+            std::fs::write(arg(1)?, sqs_event(&m, 5, "inbound").to_string())?;
             println!("took {} from {}", m.message_id().unwrap_or_default(), pair.source_name());
         }
         Some("take-sync") => {
@@ -126,12 +121,7 @@ async fn run(args: &[String]) -> Result<(), BoxError> {
             let Some(m) = out.messages.unwrap_or_default().into_iter().next() else {
                 return Err("the sync work queue is empty".into());
             };
-            let event = serde_json::json!({"Records": [{
-                "messageId": m.message_id(), "receiptHandle": m.receipt_handle(), "body": m.body(),
-                "attributes": {"ApproximateReceiveCount": "1"}, "messageAttributes": {},
-                "eventSource": "aws:sqs", "awsRegion": "eu-north-1", "eventSourceARN": "arn:aws:sqs:eu-north-1:123456789012:sync-work"
-            }]});
-            std::fs::write(arg(1)?, event.to_string())?;
+            std::fs::write(arg(1)?, sqs_event(&m, 1, "sync-work").to_string())?;
             if let Some(h) = m.receipt_handle() {
                 aws.sqs.delete_message().queue_url(&url).receipt_handle(h).send().await?;
             }
@@ -180,6 +170,15 @@ async fn run(args: &[String]) -> Result<(), BoxError> {
         }
     }
     Ok(())
+}
+
+/// A Lambda SQS event of one received message, as the event source would deliver it.
+fn sqs_event(m: &aws_sdk_sqs::types::Message, receive_count: u32, queue: &str) -> serde_json::Value {
+    serde_json::json!({"Records": [{
+        "messageId": m.message_id(), "receiptHandle": m.receipt_handle(), "body": m.body(),
+        "attributes": {"ApproximateReceiveCount": receive_count.to_string()}, "messageAttributes": {},
+        "eventSource": "aws:sqs", "awsRegion": "eu-north-1", "eventSourceARN": format!("arn:aws:sqs:eu-north-1:123456789012:{queue}")
+    }]})
 }
 
 /// The inbound queue and its dead-letter queue, from the republisher's `REDRIVE_PAIRS`.
