@@ -26,12 +26,12 @@ log() { echo "rabbitmq: $*" >&2; }
 
 download() {
   mkdir -p "$BASE/debs"
-  # apt's _apt user must be able to write the target directory, else apt warns and falls back.
-  chmod 0777 "$BASE/debs" 2>/dev/null || true
-  (cd "$BASE/debs" && apt-get download "${PACKAGES[@]}" >/dev/null) && return 0
+  # The download runs as the calling user (apt's _apt sandbox user cannot write into the project).
+  local get=(apt-get -q -o "APT::Sandbox::User=$(id -un)" download "${PACKAGES[@]}")
+  (cd "$BASE/debs" && "${get[@]}" >/dev/null) && return 0
   log "download failed; running apt-get update once and retrying"
   if [ "$(id -u)" = 0 ]; then apt-get update -qq; else sudo apt-get update -qq; fi
-  (cd "$BASE/debs" && apt-get download "${PACKAGES[@]}" >/dev/null)
+  (cd "$BASE/debs" && "${get[@]}" >/dev/null)
 }
 
 # Unpacks the .debs and points Debian's hard-coded /usr/lib/erlang at the local copy.
@@ -96,7 +96,7 @@ start() {
   local t0=$SECONDS
   # setsid: the node outlives this shell and is not tied to its terminal; it writes its own pid file.
   setsid rabbitmq-server >"$BASE/log/console.log" 2>&1 </dev/null &
-  if ! rabbitmqctl -q wait --timeout 120 "$RABBITMQ_PID_FILE" >/dev/null; then
+  if ! rabbitmqctl -q wait --timeout 180 "$RABBITMQ_PID_FILE" >/dev/null; then
     log "did not start; see $BASE/log/"
     tail -20 "$BASE/log/console.log" >&2 || true
     return 1
