@@ -295,3 +295,28 @@ pub trait ParkedStore: Send + Sync {
     /// Forgets a parked message (sent back by hand).
     fn unpark(&self, message_id: &str) -> impl Future<Output = Result<(), PortError>> + Send;
 }
+
+/// Which service a HER-id of ours stands for, and back (EPJ data, loaded with the record cards
+/// and activations; never code). The KITH edge routes by the receiver's HER-id.
+pub trait HerDirectory: Send + Sync {
+    /// The service the HER-id receives for.
+    fn service_of(&self, her_id: &str) -> impl Future<Output = Result<Option<crate::domain::ServiceKey>, PortError>> + Send;
+    /// The HER-id (and its organisation names, level 1 and 2) a service sends from.
+    fn her_of(&self, service: &crate::domain::ServiceKey) -> impl Future<Output = Result<Option<HerEntry>, PortError>> + Send;
+}
+
+/// One HER-id of the municipality and the service it stands for.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HerEntry {
+    /// The service's HER-id (level 2, the department's communication party).
+    pub her_id: String,
+    /// Its name (e.g. "Hjemmesykepleien sone 115").
+    pub name: String,
+    /// The municipality's HER-id (level 1).
+    pub parent_her_id: String,
+    /// The municipality's name.
+    pub parent_name: String,
+    /// The service.
+    pub service: crate::domain::ServiceKey,
+}

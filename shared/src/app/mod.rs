@@ -4,6 +4,8 @@ pub mod appointments;
 pub mod epj;
 pub mod icon;
 pub mod inbound;
+pub mod kith_edge;
+pub mod kith_inbound;
 pub mod outbound;
 pub mod pipeline;
 pub mod republish;

@@ -178,5 +178,9 @@ fn describe(o: &Outgoing) -> String {
             format!("Message {message_id:<24} to {citizen} \"{subject}\"")
         }
         OutMessage::ReplyResult(r) => format!("Result  reply {:<18} {:?} {}", r.reply_id, r.outcome, r.message),
+        OutMessage::Wire(w) => {
+            let attr = |k: &str| w.attributes.iter().find(|(n, _)| n == k).map_or("", |(_, v)| v.as_str());
+            format!("KITH    {:<24} {} to HER {}", attr("messageId"), attr("messageFunction"), attr("toHerId"))
+        }
     }
 }
