@@ -173,7 +173,40 @@ fn r_out_3_written_documents_validate_against_the_xsds() {
     let mut ok_rec = apprec();
     ok_rec.status = AppRecStatusCode::Ok;
     ok_rec.errors.clear();
-    for (name, doc) in [("reply.xml", reply().write()), ("apprec-rejected.xml", apprec().write()), ("apprec-ok.xml", ok_rec.write())] {
+    // What the functions render: outbound-reply's reply and inbound-message's AppRec.
+    let rendered = |o: shared::domain::message::Outgoing| match o.message {
+        shared::domain::message::OutMessage::Wire(w) => w.body,
+        other => panic!("{other:?}"),
+    };
+    let citizen = shared::fixtures::id(shared::fixtures::CITIZEN);
+    let entry = shared::ports::HerEntry {
+        her_id: "80115".into(),
+        name: "Hjemmesykepleien sone 115".into(),
+        parent_her_id: "80001".into(),
+        parent_name: "Eksempel kommune".into(),
+        service: shared::fixtures::service(),
+    };
+    let attachment = shared::domain::reply::Attachment { name: "a.pdf".into(), media_type: "application/pdf".into(), size: 3, content_ref: "epj-doc-1".into() };
+    let now = shared::fixtures::ts("2026-11-23T10:01:00Z");
+    let reply_out = shared::app::kith_edge::Reply {
+        message_id: "epj-reply-1",
+        in_reply_to: Some("hn-1"),
+        citizen: &citizen,
+        subject: "Svar",
+        body: "Tekst & <mer>",
+        attachments: &[attachment],
+    }
+    .render(&entry, &reply().receiver, now);
+    let KithDocument::MsgHead(incoming) = read_document(&std::fs::read(repo().join("events/kith/ekontakt.xml")).unwrap(), ReadLimits::INBOUND).unwrap() else { panic!() };
+    let who = shared::app::kith_edge::Answering::of(&incoming, Some("cpa-1".into()));
+    let edge_apprec = who.apprec(AppRecStatusCode::Rejected, vec![(ErrorCode::E31, "Pasientens fødselsnummer er ugyldig.".into())], now);
+    for (name, doc) in [
+        ("reply.xml", reply().write()),
+        ("apprec-rejected.xml", apprec().write()),
+        ("apprec-ok.xml", ok_rec.write()),
+        ("rendered-reply.xml", rendered(reply_out)),
+        ("rendered-apprec.xml", rendered(edge_apprec)),
+    ] {
         xmllint(&dir, name, &doc).unwrap_or_else(|e| panic!("{name} does not validate: {e}\n{doc}"));
     }
     for name in ["ekontakt.xml", "ekontakt-representative.xml", "test.xml", "avtaleavbestilling.xml", "apprec-ok.xml"] {

@@ -187,3 +187,57 @@ pub fn domain_apprec(a: &AppRecDoc) -> AppRec {
         .collect();
     AppRec { answers_message_id: a.original_id.clone(), status, errors }
 }
+
+/// A reply from staff as MsgHead + Dialogmelding 1.1 (R-OUT-2): from the service's HER-id to
+/// Helsenorge's, `ConversationRef` to the citizen's message when it answers one, attachments as
+/// documents (R-OUT-4 is checked before; an attachment held by reference goes as `FileReference`).
+pub struct Reply<'a> {
+    /// Our message id.
+    pub message_id: &'a str,
+    /// The citizen's message it answers.
+    pub in_reply_to: Option<&'a str>,
+    /// The citizen.
+    pub citizen: &'a NationalId,
+    /// Subject.
+    pub subject: &'a str,
+    /// Body.
+    pub body: &'a str,
+    /// Attachments.
+    pub attachments: &'a [crate::domain::reply::Attachment],
+}
+
+impl Reply<'_> {
+    /// Renders the reply from `ours` to `helsenorge`.
+    pub fn render(&self, ours: &crate::ports::HerEntry, helsenorge: &Organisation, now: Timestamp) -> Outgoing {
+        let mut us = Organisation::with_her(&ours.parent_name, &ours.parent_her_id);
+        us.sub = Some(Box::new(Organisation::with_her(&ours.name, &ours.her_id)));
+        let mut documents = vec![dialog_document(self.subject, self.body)];
+        documents.extend(self.attachments.iter().map(|a| Document {
+            content_description: None,
+            msg_type: "A".into(),
+            mime_type: Some(a.media_type.clone()),
+            description: Some(a.name.clone()),
+            content: Content::FileReference(a.content_ref.clone()),
+        }));
+        let m = MsgHead {
+            function: MsgFunction::Ekontakt,
+            gen_date: now.to_string(),
+            msg_id: self.message_id.to_string(),
+            conversation: self.in_reply_to.map(|p| (p.to_string(), p.to_string())),
+            sender: us.clone(),
+            receiver: helsenorge.clone(),
+            patient: Some(patient(self.citizen)),
+            documents,
+        };
+        let who = Answering {
+            msg_id: self.message_id.to_string(),
+            function: MsgFunction::Ekontakt,
+            gen_date: m.gen_date.clone(),
+            ours: us,
+            theirs: helsenorge.clone(),
+            cpa_id: None,
+        };
+        let attributes = who.attributes(MsgFunction::Ekontakt.code(), self.message_id);
+        Outgoing::new(format!("{}.message", self.message_id), OutMessage::Wire(WireMessage { body: m.write(), attributes }))
+    }
+}
