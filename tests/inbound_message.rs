@@ -36,6 +36,7 @@ async fn env(name: &str) -> Env {
     let store = Dynamo::new(Ddb::new(&sdk), stack.tables());
     store.put_citizen(&consented_citizen(CITIZEN, &service())).await.unwrap();
     store.put_activation(&usable_activation(&service())).await.unwrap();
+    store.put_her(&shared::fixtures::her_entry()).await.unwrap();
     let lambda = LocalLambda::start("inbound-message", &stack.function_env("InboundMessageFunction")).await;
     Env { store, sqs: Sqs::new(&sdk), lambda, stack }
 }
@@ -252,6 +253,7 @@ async fn calls_per_admitted_message_are_one_read_one_transaction_and_batched_sen
     let store = Dynamo::new(ddb, stack.tables());
     store.put_citizen(&consented_citizen(CITIZEN, &service())).await.unwrap();
     store.put_activation(&usable_activation(&service())).await.unwrap();
+    store.put_her(&shared::fixtures::her_entry()).await.unwrap();
     let svc = InboundService {
         gate: store.clone(),
         appointments: store.clone(),

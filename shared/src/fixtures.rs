@@ -127,3 +127,15 @@ mod tests {
         assert_eq!(ids.len(), 120_000);
     }
 }
+
+/// The HER-id entry of `115/HS` (HER 80115 under the municipality's 80001), as the EPJ data
+/// loads it; the KITH samples in `events/kith/` are addressed to it.
+pub fn her_entry() -> crate::ports::HerEntry {
+    crate::ports::HerEntry {
+        her_id: "80115".into(),
+        name: "Hjemmesykepleien sone 115".into(),
+        parent_her_id: "80001".into(),
+        parent_name: "Eksempel kommune".into(),
+        service: service(),
+    }
+}

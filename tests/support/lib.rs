@@ -6,6 +6,7 @@
 
 pub mod counting;
 pub mod fake;
+pub mod kith;
 pub mod lambda;
 pub mod proxy;
 pub mod sqs;

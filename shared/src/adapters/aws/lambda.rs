@@ -23,6 +23,22 @@ pub fn sqs_records(event: SqsEvent) -> Result<Vec<RecordIn>, RecordWithoutId> {
         .collect()
 }
 
+/// Converts an SQS event into records with their transport attributes (the KITH edge's
+/// `messageFunction`, `fromHerId`, `toHerId`, `cpaId`, `messageId`).
+pub fn sqs_records_with_transport(
+    event: SqsEvent,
+) -> Result<Vec<(RecordIn, crate::app::kith_inbound::Transport)>, RecordWithoutId> {
+    let transports: Vec<_> = event
+        .records
+        .iter()
+        .map(|m| {
+            let attrs = m.message_attributes.iter().filter_map(|(k, v)| v.string_value.as_deref().map(|s| (k.as_str(), s)));
+            crate::app::kith_inbound::Transport::from_attributes(attrs)
+        })
+        .collect();
+    Ok(sqs_records(event)?.into_iter().zip(transports).collect())
+}
+
 /// The partial batch response naming only the failed records (`ReportBatchItemFailures`).
 pub fn batch_response(failed: impl IntoIterator<Item = String>) -> SqsBatchResponse {
     let mut response = SqsBatchResponse::default();
