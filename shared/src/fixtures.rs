@@ -119,15 +119,6 @@ pub fn synthetic_id(n: u32) -> NationalId {
         .unwrap_or_else(|| panic!("no valid id in block {block} for n = {n}"))
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn synthetic_ids_are_distinct() {
-        let ids: std::collections::HashSet<String> = (0..120_000).map(|n| super::synthetic_id(n).expose()).collect();
-        assert_eq!(ids.len(), 120_000);
-    }
-}
-
 /// The HER-id entry of `115/HS` (HER 80115 under the municipality's 80001), as the EPJ data
 /// loads it; the KITH samples in `events/kith/` are addressed to it.
 pub fn her_entry() -> crate::ports::HerEntry {
@@ -139,3 +130,13 @@ pub fn her_entry() -> crate::ports::HerEntry {
         service: service(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn synthetic_ids_are_distinct() {
+        let ids: std::collections::HashSet<String> = (0..120_000).map(|n| super::synthetic_id(n).expose()).collect();
+        assert_eq!(ids.len(), 120_000);
+    }
+}
+

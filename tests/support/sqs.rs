@@ -20,9 +20,12 @@ pub fn sqs_event(records: &[(&str, String)]) -> Value {
     json!({ "Records": records })
 }
 
+/// One record: SQS message id, body, string message attributes.
+pub type AttributedRecord<'a> = (&'a str, String, Vec<(&'a str, &'a str)>);
+
 /// An SQS event whose records carry string message attributes (the bridge's transport
 /// metadata for KITH messages).
-pub fn sqs_event_with_attributes(records: &[(&str, String, Vec<(&str, &str)>)]) -> Value {
+pub fn sqs_event_with_attributes(records: &[AttributedRecord<'_>]) -> Value {
     let mut event = sqs_event(&records.iter().map(|(id, body, _)| (*id, body.clone())).collect::<Vec<_>>());
     for (r, (_, _, attrs)) in event["Records"].as_array_mut().into_iter().flatten().zip(records) {
         r["messageAttributes"] = attrs

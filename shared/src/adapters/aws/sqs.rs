@@ -8,14 +8,17 @@ use crate::domain::message::{Destination, Outgoing};
 use crate::error::PortError;
 use crate::ports::HelsenorgeOutbox;
 
+/// A body and its string message attributes.
+type BodyAndAttributes<'a> = (String, &'a [(String, String)]);
+
 /// What goes into one SQS message: a JSON value, or a rendered wire message (KITH XML) whose
 /// transport metadata become message attributes.
 trait SqsBody {
-    fn body_and_attributes(&self) -> Result<(String, &[(String, String)]), serde_json::Error>;
+    fn body_and_attributes(&self) -> Result<BodyAndAttributes<'_>, serde_json::Error>;
 }
 
 impl<T: serde::Serialize> SqsBody for T {
-    fn body_and_attributes(&self) -> Result<(String, &[(String, String)]), serde_json::Error> {
+    fn body_and_attributes(&self) -> Result<BodyAndAttributes<'_>, serde_json::Error> {
         Ok((serde_json::to_string(self)?, &[]))
     }
 }
@@ -24,7 +27,7 @@ impl<T: serde::Serialize> SqsBody for T {
 struct OutBody<'a>(&'a Outgoing);
 
 impl OutBody<'_> {
-    fn body_and_attributes(&self) -> Result<(String, &[(String, String)]), serde_json::Error> {
+    fn body_and_attributes(&self) -> Result<BodyAndAttributes<'_>, serde_json::Error> {
         match &self.0.message {
             crate::domain::message::OutMessage::Wire(w) => Ok((w.body.clone(), &w.attributes)),
             _ => Ok((serde_json::to_string(self.0)?, &[])),
@@ -43,7 +46,7 @@ async fn send_batch<T: SqsBody>(client: &Client, url: &str, items: &[T], what: &
     send_entries(client, url, entries, what).await
 }
 
-fn entry(i: usize, (body, attributes): (String, &[(String, String)])) -> Result<SendMessageBatchRequestEntry, PortError> {
+fn entry(i: usize, (body, attributes): BodyAndAttributes<'_>) -> Result<SendMessageBatchRequestEntry, PortError> {
     let mut b = SendMessageBatchRequestEntry::builder().id(i.to_string()).message_body(body);
     for (name, value) in attributes {
         let v = aws_sdk_sqs::types::MessageAttributeValue::builder()
