@@ -46,10 +46,15 @@ async fn to_helsenorge(e: &Env) -> Vec<Outgoing> {
     drain(&e.sqs, e.stack.queue("ToHelsenorgeQueue")).await
 }
 
+/// The AppRecs sent: JSON ones as they are, KITH AppRec documents read back into the domain's.
 fn apprecs(out: &[Outgoing]) -> Vec<shared::domain::AppRec> {
     out.iter()
         .filter_map(|o| match &o.message {
             OutMessage::Apprec(a) => Some(a.clone()),
+            OutMessage::Wire(w) => match shared::kith::msghead::read_document(w.body.as_bytes(), shared::kith::ReadLimits::INBOUND) {
+                Ok(shared::kith::msghead::KithDocument::AppRec(a)) => Some(shared::app::kith_edge::domain_apprec(&a)),
+                _ => None,
+            },
             _ => None,
         })
         .collect()
