@@ -240,5 +240,8 @@ mod tests {
         assert_eq!(parse(deep.as_bytes(), L), Err(KithError::TooComplex));
         let big = vec![b' '; L.max_bytes + 1];
         assert_eq!(parse(&big, L), Err(KithError::TooLarge { limit: L.max_bytes }));
+        let fifty_mb = vec![b'<'; 50 * 1024 * 1024];
+        let w = ReadLimits::WITH_ATTACHMENTS;
+        assert_eq!(parse(&fifty_mb, w), Err(KithError::TooLarge { limit: w.max_bytes }), "refused before parsing");
     }
 }
