@@ -84,6 +84,23 @@ pub struct Delivery {
     pub at: Timestamp,
 }
 
+impl Delivery {
+    /// A delivery that only answers (a rejection, a refusal, the communication test): nothing
+    /// journaled or delivered, the answers recorded once under `message_id`.
+    pub fn answers_only(message_id: impl Into<String>, outgoing: Vec<Outgoing>, at: Timestamp) -> Self {
+        Self {
+            message_id: message_id.into(),
+            outgoing,
+            journal: vec![],
+            inbox: vec![],
+            assignments: vec![],
+            cancellation: None,
+            outbound: None,
+            at,
+        }
+    }
+}
+
 /// The message flow's store: journal, inbox, appointments and idempotency records.
 pub trait MessageStore: Send + Sync {
     /// Writes `delivery` atomically, keyed by its message id; a redelivery writes nothing and

@@ -13,7 +13,7 @@ use shared::fixtures::{CITIZEN, REPRESENTATIVE, consented_citizen, dated, id, se
 use shared::kith::codes::{AppRecStatusCode, ErrorCode};
 use shared::kith::msghead::{KithDocument, read_document};
 use shared::kith::{AppRecDoc, ReadLimits};
-use shared::ports::{HerEntry, MessageStore};
+use shared::ports::MessageStore;
 
 type Svc = KithInboundService<MemoryDb, MemoryDb, MemoryDb, MemoryDb, MemoryDb, MemoryDb, ManualClock, MemoryHerDirectory>;
 
@@ -40,13 +40,7 @@ fn setup() -> (Svc, MemoryDb) {
         id_mode: IdMode::Production,
     };
     let directory = MemoryHerDirectory {
-        entries: vec![HerEntry {
-            her_id: "80115".into(),
-            name: "Hjemmesykepleien sone 115".into(),
-            parent_her_id: "80001".into(),
-            parent_name: "Eksempel kommune".into(),
-            service: service(),
-        }],
+        entries: vec![shared::fixtures::her_entry()],
     };
     (KithInboundService { inbound, directory }, db)
 }

@@ -17,19 +17,13 @@ use shared::fixtures::{CITIZEN, consented_citizen, id, service, ts, usable_activ
 use shared::kith::codes::MsgFunction;
 use shared::kith::msghead::{Content, KithDocument, read_document};
 use shared::kith::{Organisation, ReadLimits};
-use shared::ports::{HerEntry, OutboundStore};
+use shared::ports::OutboundStore;
 
 type Outbox = KithOutbox<MemoryDb, MemoryHerDirectory, ManualClock>;
 
 fn directory() -> MemoryHerDirectory {
     MemoryHerDirectory {
-        entries: vec![HerEntry {
-            her_id: "80115".into(),
-            name: "Hjemmesykepleien sone 115".into(),
-            parent_her_id: "80001".into(),
-            parent_name: "Eksempel kommune".into(),
-            service: service(),
-        }],
+        entries: vec![shared::fixtures::her_entry()],
     }
 }
 

@@ -332,19 +332,8 @@ where
         now: Timestamp,
         render: &(dyn Fn(Outgoing) -> Outgoing + Sync),
     ) -> Result<Outcome, InboundError> {
-        let d = Delivery {
-            message_id: message_id.to_string(),
-            outgoing: vec![render(Outgoing::new(
-                format!("{message_id}.apprec"),
-                OutMessage::Apprec(AppRec::rejected(message_id, code, reason)),
-            ))],
-            journal: vec![],
-            inbox: vec![],
-            assignments: vec![],
-            cancellation: None,
-            outbound: None,
-            at: now,
-        };
+        let apprec = Outgoing::new(format!("{message_id}.apprec"), OutMessage::Apprec(AppRec::rejected(message_id, code, reason)));
+        let d = Delivery::answers_only(message_id, vec![render(apprec)], now);
         self.pipeline.record(d).await.map(|w| match w {
             Written::New(p) => Outcome::Rejected(p, code),
             other => Outcome::from(other),

@@ -245,16 +245,7 @@ where
     /// Answers at the edge, recorded once like every answer (R-IN-3).
     async fn answer(&self, who: &Answering, status: AppRecStatusCode, errors: Vec<(ErrorCode, String)>, now: Timestamp) -> Result<KithOutcome, ProcessError> {
         let code = errors.first().map(|e| e.0.clone());
-        let d = Delivery {
-            message_id: who.msg_id.clone(),
-            outgoing: vec![who.apprec(status, errors, now)],
-            journal: vec![],
-            inbox: vec![],
-            assignments: vec![],
-            cancellation: None,
-            outbound: None,
-            at: now,
-        };
+        let d = Delivery::answers_only(&who.msg_id, vec![who.apprec(status, errors, now)], now);
         Ok(match self.inbound.pipeline.record(d).await? {
             Written::New(p) => match code {
                 Some(c) => KithOutcome::Rejected(p, c),
