@@ -143,8 +143,12 @@ async fn run(args: &[String]) -> Result<(), BoxError> {
                     if which == "alerts" {
                         println!("{body}");
                     } else {
-                        let o: Outgoing = serde_json::from_str(body)?;
-                        println!("{}", describe(&o));
+                        if body.starts_with('<') {
+                            println!("{}", describe_kith(body));
+                        } else {
+                            let o: Outgoing = serde_json::from_str(body)?;
+                            println!("{}", describe(&o));
+                        }
                     }
                     if let Some(h) = m.receipt_handle() {
                         aws.sqs.delete_message().queue_url(&url).receipt_handle(h).send().await?;
@@ -165,6 +169,25 @@ fn inbound_pair() -> Result<shared::app::republish::RedrivePair, BoxError> {
         .into_iter()
         .next()
         .ok_or_else(|| "REDRIVE_PAIRS names no queues".into())
+}
+
+/// One line for a KITH document on the outbox (AppRec or MsgHead), without a national id or a text.
+fn describe_kith(body: &str) -> String {
+    use shared::kith::msghead::{KithDocument, read_document};
+    match read_document(body.as_bytes(), shared::kith::ReadLimits::WITH_ATTACHMENTS) {
+        Ok(KithDocument::AppRec(a)) => {
+            let errors: Vec<String> = a.errors.iter().map(|(c, t)| format!("{} {t}", c.code())).collect();
+            format!("AppRec  answers {:<16} status {} {}", a.original_id, a.status.code(), errors.join("; "))
+        }
+        Ok(KithDocument::MsgHead(m)) => format!(
+            "MsgHead {:<24} {} to HER {} ({} document(s))",
+            m.msg_id,
+            m.function.code(),
+            m.receiver.most_specific_her().unwrap_or("?"),
+            m.documents.len()
+        ),
+        Err(e) => format!("unreadable KITH document: {e}"),
+    }
 }
 
 /// One line per message toward Helsenorge, without a national id or a body.
