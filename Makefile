@@ -33,6 +33,8 @@ help:
 $(STAMP): tools/requirements.txt
 	python3 -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r tools/requirements.txt
+	@# xmllint validates the KITH documents we write (shared/tests/kith.rs); apt-get only when missing.
+	command -v xmllint >/dev/null || { $$(command -v sudo >/dev/null && echo sudo -n) apt-get install -y -q libxml2-utils >/dev/null || echo "NOTICE: xmllint missing (apt-get install libxml2-utils); KITH schema validation will be skipped"; }
 	touch $@
 
 venv: $(STAMP)

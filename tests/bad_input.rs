@@ -10,7 +10,10 @@ use std::net::SocketAddr;
 
 use aws_sdk_sqs::Client as Sqs;
 use e2e::fake::Fake;
-use e2e::sqs::{drain, failures, http_event, sqs_event};
+use e2e::sqs::{drain, failures, http_event, sqs_event_with_attributes};
+use shared::kith::ReadLimits;
+use shared::kith::codes::AppRecStatusCode;
+use shared::kith::msghead::{KithDocument, read_document};
 use e2e::stack::{root, sdk_config};
 use e2e::{LocalLambda, LocalStack};
 use serde::Deserialize;
@@ -22,6 +25,7 @@ use shared::fixtures::{self, CITIZEN, consented_citizen, id, service, ts};
 use shared::ports::AppointmentStore;
 
 #[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
 struct Case {
     function: String,
     expect: String,
@@ -32,6 +36,12 @@ struct Case {
     /// A whole Lambda event instead.
     #[serde(default)]
     event: Option<serde_json::Value>,
+    /// Transport attributes on the SQS message (KITH cases).
+    #[serde(default)]
+    attributes: BTreeMap<String, String>,
+    /// Pad the body with trailing whitespace to this many bytes (size limits).
+    #[serde(default)]
+    pad_to_bytes: Option<usize>,
 }
 
 #[tokio::test]
@@ -42,6 +52,7 @@ async fn every_bad_input_gets_a_coded_answer_or_a_recorded_dead_letter() {
     let sqs = Sqs::new(&sdk);
     store.put_citizen(&consented_citizen(CITIZEN, &service())).await.unwrap();
     fixtures::seed_usable_activation(&store, &service()).await.unwrap();
+    store.put_her(&shared::fixtures::her_entry()).await.unwrap();
     store.replace_plan(&id(CITIZEN), &service(), &[fixtures::dated("A-1", &service(), ts("2027-03-28T08:00:00Z"))]).await.unwrap();
 
     let fake = Fake::start(SocketAddr::from(([127, 0, 0, 1], 0)), Default::default()).await.unwrap();
@@ -77,7 +88,12 @@ async fn every_bad_input_gets_a_coded_answer_or_a_recorded_dead_letter() {
             assert_eq!(format!("http{status}"), case.expect, "{name}: {}", case.why);
             assert!(!resp["body"].as_str().unwrap_or("").contains("3010829992"), "{name}: the id is not echoed");
         } else {
-            let resp = lambda.invoke(sqs_event(&[(&sqs_id, case.body.clone())])).await.unwrap_or_else(|e| panic!("{name}: {e}"));
+            let mut body = case.body.clone();
+            if let Some(n) = case.pad_to_bytes {
+                body.push_str(&" ".repeat(n.saturating_sub(body.len())));
+            }
+            let attrs: Vec<(&str, &str)> = case.attributes.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+            let resp = lambda.invoke(sqs_event_with_attributes(&[(&sqs_id, body, attrs)])).await.unwrap_or_else(|e| panic!("{name}: {e}"));
             let failed = failures(&resp);
             let to_hn = drain(&sqs, stack.queue("ToHelsenorgeQueue")).await;
             let epj = drain(&sqs, stack.queue("EpjResultsQueue")).await;
@@ -100,6 +116,25 @@ async fn every_bad_input_gets_a_coded_answer_or_a_recorded_dead_letter() {
                     assert!(failed.is_empty(), "{name}");
                     let rec = to_hn.iter().find_map(|o| if let OutMessage::Apprec(a) = &o.message { Some(a) } else { None });
                     assert_eq!(rec.map(|a| a.status), Some(AppRecStatus::Ok), "{name}: {}", case.why);
+                }
+                // KITH XML: an AppRec 1.1 document on the queue, OK or with its 8221 code.
+                "apprec" => {
+                    assert!(failed.is_empty(), "{name}: {}", case.why);
+                    let rec = to_hn.iter().find_map(|o| match &o.message {
+                        OutMessage::Wire(w) => match read_document(w.body.as_bytes(), ReadLimits::INBOUND) {
+                            Ok(KithDocument::AppRec(a)) => Some(*a),
+                            _ => None,
+                        },
+                        _ => None,
+                    });
+                    let rec = rec.unwrap_or_else(|| panic!("{name}: an AppRec document ({})", case.why));
+                    if detail == "ok" {
+                        assert_eq!(rec.status, AppRecStatusCode::Ok, "{name}: {} {:?}", case.why, rec.errors);
+                    } else {
+                        assert_eq!(rec.status, AppRecStatusCode::Rejected, "{name}");
+                        assert_eq!(rec.errors[0].0.code(), detail, "{name}: {} ({})", case.why, rec.errors[0].1);
+                        assert!(!rec.errors[0].1.is_empty() && !rec.errors[0].1.contains("3010829992"), "{name}");
+                    }
                 }
                 "refused" | "sent" => {
                     assert!(failed.is_empty(), "{name}");

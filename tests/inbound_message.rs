@@ -36,6 +36,7 @@ async fn env(name: &str) -> Env {
     let store = Dynamo::new(Ddb::new(&sdk), stack.tables());
     store.put_citizen(&consented_citizen(CITIZEN, &service())).await.unwrap();
     fixtures::seed_usable_activation(&store, &service()).await.unwrap();
+    store.put_her(&shared::fixtures::her_entry()).await.unwrap();
     let lambda = LocalLambda::start("inbound-message", &stack.function_env("InboundMessageFunction")).await;
     Env { store, sqs: Sqs::new(&sdk), lambda, stack }
 }
@@ -45,10 +46,15 @@ async fn to_helsenorge(e: &Env) -> Vec<Outgoing> {
     drain(&e.sqs, e.stack.queue("ToHelsenorgeQueue")).await
 }
 
+/// The AppRecs sent: JSON ones as they are, KITH AppRec documents read back into the domain's.
 fn apprecs(out: &[Outgoing]) -> Vec<shared::domain::AppRec> {
     out.iter()
         .filter_map(|o| match &o.message {
             OutMessage::Apprec(a) => Some(a.clone()),
+            OutMessage::Wire(w) => match shared::kith::msghead::read_document(w.body.as_bytes(), shared::kith::ReadLimits::INBOUND) {
+                Ok(shared::kith::msghead::KithDocument::AppRec(a)) => Some(shared::app::kith_edge::domain_apprec(&a)),
+                _ => None,
+            },
             _ => None,
         })
         .collect()
@@ -252,6 +258,7 @@ async fn calls_per_admitted_message_are_one_read_one_transaction_and_batched_sen
     let store = Dynamo::new(ddb, stack.tables());
     store.put_citizen(&consented_citizen(CITIZEN, &service())).await.unwrap();
     fixtures::seed_usable_activation(&store, &service()).await.unwrap();
+    store.put_her(&shared::fixtures::her_entry()).await.unwrap();
     let svc = InboundService {
         gate: store.clone(),
         appointments: store.clone(),

@@ -5,6 +5,8 @@
 use aws_sdk_dynamodb::Client as Ddb;
 use aws_sdk_sqs::Client as Sqs;
 use e2e::sqs::{drain, failures, sqs_event};
+use shared::kith::msghead::{Content, KithDocument, MsgHead, read_document};
+use shared::kith::ReadLimits;
 use e2e::stack::sdk_config;
 use e2e::{LocalLambda, LocalStack};
 use jiff::SignedDuration;
@@ -32,6 +34,7 @@ async fn env(name: &str) -> Env {
     let store = Dynamo::new(Ddb::new(&sdk), stack.tables());
     store.put_citizen(&consented_citizen(CITIZEN, &service())).await.unwrap();
     fixtures::seed_usable_activation(&store, &service()).await.unwrap();
+    store.put_her(&shared::fixtures::her_entry()).await.unwrap();
     let mut fn_env = stack.function_env("OutboundReplyFunction");
     fn_env.insert("AWS_LAMBDA_LOG_LEVEL".into(), "TRACE".into());
     let outbound = LocalLambda::start("outbound-reply", &fn_env).await;
@@ -118,11 +121,20 @@ async fn r_out_4_exactly_12_mib_is_sent_and_idempotent_resend_sends_once() {
     assert!(send(&e, &[("s2", max.clone()), ("s3", max.clone())]).await.is_empty());
     assert!(send(&e, &[("s4", max)]).await.is_empty());
     let to_hn = drain(&e.sqs, e.stack.queue("ToHelsenorgeQueue")).await;
-    let messages: Vec<&Outgoing> = to_hn.iter().filter(|o| matches!(o.message, OutMessage::DialogMessage { .. })).collect();
+    // The reply leaves as KITH MsgHead + Dialogmelding; the attachment as a document by reference.
+    let messages: Vec<MsgHead> = to_hn
+        .iter()
+        .filter_map(|o| match &o.message {
+            OutMessage::Wire(w) => match read_document(w.body.as_bytes(), ReadLimits::WITH_ATTACHMENTS) {
+                Ok(KithDocument::MsgHead(m)) => Some(*m),
+                _ => None,
+            },
+            _ => None,
+        })
+        .collect();
     assert_eq!(messages.len(), 1, "sent once");
-    let OutMessage::DialogMessage { attachments, citizen, .. } = &messages[0].message else { unreachable!() };
-    assert_eq!(attachments[0].size, MAX_ATTACHMENTS_BYTES);
-    assert_eq!(citizen, &id(CITIZEN));
+    assert_eq!(messages[0].documents[1].content, Content::FileReference("doc-9".into()));
+    assert_eq!(messages[0].patient.as_ref().and_then(|p| p.national_id()).map(|(n, _)| n), Some(CITIZEN));
     assert_eq!(e.store.journal(&id(CITIZEN)).await.unwrap().len(), 1, "journaled once on the citizen");
     e.outbound.stop().await;
 }

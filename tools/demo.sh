@@ -68,12 +68,12 @@ while admin take-sync .local/sync-event.json; do
 done
 
 step "inbound-message: citizen messages, cancellations and an AppRec from Helsenorge"
-for e in dialog-message representative-message cancel-appointment cancel-regular-appointment cancel-period apprec; do
+for e in dialog-message representative-message cancel-appointment cancel-regular-appointment cancel-period apprec communication-test; do
   invoke inbound-message "events/inbound-message/$e.json"
 done
 
 step "inbound-message: messages that must be rejected with a coded AppRec (or reported failed)"
-for e in invalid-no-consent invalid-not-activated invalid-national-id invalid-unknown-field invalid-reversed-period invalid-poison-batch; do
+for e in invalid-no-consent invalid-not-activated invalid-national-id invalid-unknown-function invalid-reversed-period invalid-poison-batch; do
   invoke inbound-message "events/inbound-message/$e.json"
 done
 

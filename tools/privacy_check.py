@@ -42,6 +42,26 @@ def looks_like_id(s: str) -> bool:
     return 1 <= day <= 31 and 1 <= month <= 12
 
 
+# Texts in KITH XML events (MsgHead bodies, events/kith/*.xml): subjects, texts and names.
+XML_TEXT_TAGS = {"EmneSporsmal", "Sporsmal", "TekstNotatInnhold", "Tema", "GivenName", "FamilyName",
+                 "Description", "div"}
+
+
+def xml_texts(doc: str, out: set):
+    import xml.etree.ElementTree as ET
+    if "<!DOCTYPE" in doc:
+        return  # never expand a DTD; the events have none
+    try:
+        root = ET.fromstring(doc.lstrip("\ufeff").encode("utf-8"))
+    except ET.ParseError:
+        return
+    for el in root.iter():
+        tag = el.tag.split("}")[-1]
+        text = "".join(el.itertext()).strip()
+        if tag in XML_TEXT_TAGS and len(text) >= 6 and "\n" not in text.strip():
+            out.add(text)
+
+
 def texts_of(value, key=None, out=None):
     out = set() if out is None else out
     if isinstance(value, dict):
@@ -58,6 +78,9 @@ def texts_of(value, key=None, out=None):
                 return out
         except ValueError:
             pass
+        if value.lstrip("\ufeff").lstrip().startswith("<"):
+            xml_texts(value, out)
+            return out
         if key in TEXT_KEYS and len(value.strip()) >= 6:
             out.add(value.strip())
     return out
@@ -70,6 +93,8 @@ def sensitive_texts(events: Path):
             texts_of(json.loads(f.read_text(encoding="utf-8")), out=found)
         except ValueError:
             continue
+    for f in events.rglob("*.xml"):
+        xml_texts(f.read_text(encoding="utf-8"), found)
     # The raw unreadable body is a message text too.
     for f in events.rglob("*.txt"):
         t = f.read_text(encoding="utf-8").strip()

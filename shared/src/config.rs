@@ -261,6 +261,19 @@ impl DeadLetterConfig {
     }
 }
 
+/// `HELSENORGE_HER_ID` (and optionally `HELSENORGE_PARENT_HER_ID`): Helsenorge's communication
+/// party from the CPA, the receiver of every MsgHead outbound-reply writes.
+pub fn helsenorge_party() -> Result<crate::kith::Organisation, ConfigError> {
+    let her = required("HELSENORGE_HER_ID")?;
+    let mut org = crate::kith::Organisation::with_her("Helsenorge", &her);
+    if let Ok(parent) = required("HELSENORGE_PARENT_HER_ID") {
+        let mut p = crate::kith::Organisation::with_her("Norsk helsenett SF", &parent);
+        p.sub = Some(Box::new(org));
+        org = p;
+    }
+    Ok(org)
+}
+
 /// A dead-letter queue and the queue its messages came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RedrivePair {

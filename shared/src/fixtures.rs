@@ -157,6 +157,18 @@ pub fn synthetic_id(n: u32) -> NationalId {
         .unwrap_or_else(|| panic!("no valid id in block {block} for n = {n}"))
 }
 
+/// The HER-id entry of `115/HS` (HER 80115 under the municipality's 80001), as the EPJ data
+/// loads it; the KITH samples in `events/kith/` are addressed to it.
+pub fn her_entry() -> crate::ports::HerEntry {
+    crate::ports::HerEntry {
+        her_id: "80115".into(),
+        name: "Hjemmesykepleien sone 115".into(),
+        parent_her_id: "80001".into(),
+        parent_name: "Eksempel kommune".into(),
+        service: service(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -165,3 +177,4 @@ mod tests {
         assert_eq!(ids.len(), 120_000);
     }
 }
+

@@ -14,6 +14,7 @@ pub mod config;
 pub mod domain;
 pub mod error;
 pub mod fixtures;
+pub mod kith;
 pub mod ports;
 #[cfg(feature = "aws")]
 pub mod telemetry;

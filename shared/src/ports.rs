@@ -85,6 +85,23 @@ pub struct Delivery {
     pub at: Timestamp,
 }
 
+impl Delivery {
+    /// A delivery that only answers (a rejection, a refusal, the communication test): nothing
+    /// journaled or delivered, the answers recorded once under `message_id`.
+    pub fn answers_only(message_id: impl Into<String>, outgoing: Vec<Outgoing>, at: Timestamp) -> Self {
+        Self {
+            message_id: message_id.into(),
+            outgoing,
+            journal: vec![],
+            inbox: vec![],
+            assignments: vec![],
+            cancellation: None,
+            outbound: None,
+            at,
+        }
+    }
+}
+
 /// The message flow's store: journal, inbox, appointments and idempotency records.
 pub trait MessageStore: Send + Sync {
     /// Writes `delivery` atomically, keyed by its message id; a redelivery writes nothing and
@@ -317,4 +334,29 @@ pub trait ParkedStore: Send + Sync {
     ) -> impl Future<Output = Result<Option<crate::domain::dead_letter::ParkedMessage>, PortError>> + Send;
     /// Removes a parked message (sent back or resolved); `false` when it was not parked.
     fn unpark(&self, message_id: &str) -> impl Future<Output = Result<bool, PortError>> + Send;
+}
+
+/// Which service a HER-id of ours stands for, and back (EPJ data, loaded with the record cards
+/// and activations; never code). The KITH edge routes by the receiver's HER-id.
+pub trait HerDirectory: Send + Sync {
+    /// The service the HER-id receives for.
+    fn service_of(&self, her_id: &str) -> impl Future<Output = Result<Option<crate::domain::ServiceKey>, PortError>> + Send;
+    /// The HER-id (and its organisation names, level 1 and 2) a service sends from.
+    fn her_of(&self, service: &crate::domain::ServiceKey) -> impl Future<Output = Result<Option<HerEntry>, PortError>> + Send;
+}
+
+/// One HER-id of the municipality and the service it stands for.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HerEntry {
+    /// The service's HER-id (level 2, the department's communication party).
+    pub her_id: String,
+    /// Its name (e.g. "Hjemmesykepleien sone 115").
+    pub name: String,
+    /// The municipality's HER-id (level 1).
+    pub parent_her_id: String,
+    /// The municipality's name.
+    pub parent_name: String,
+    /// The service.
+    pub service: crate::domain::ServiceKey,
 }

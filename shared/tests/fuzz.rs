@@ -5,7 +5,8 @@
 //! truncation, splices, swapped JSON values) of valid messages and of every body in the
 //! bad-input corpus (`tests/bad-input/`). Beyond "never panics", each target checks the rule
 //! that matters for it: a message is always accounted for (an answer, a record, or a recorded
-//! dead letter — never silence), a parsed national id never shows itself in logs.
+//! dead letter — never silence), a parsed national id never shows itself in logs. The KITH XML
+//! edge gets its own target seeded with `events/kith/` and the XML cases of the corpus.
 
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
@@ -268,6 +269,49 @@ fn accounted(db: &MemoryDb, failed: &[String], seen: &Seen) -> Result<(), TestCa
         prop_assert!(s.dead_letters.contains_key("sqs-fuzz"), "a failed record has its dead-letter record");
     }
     Ok(())
+}
+
+/// KITH seeds: our samples and every XML body of the corpus.
+fn xml_seeds() -> Vec<String> {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let mut out: Vec<String> = std::fs::read_dir(root.join("events/kith"))
+        .map(|d| d.flatten().filter_map(|e| std::fs::read_to_string(e.path()).ok()).collect())
+        .unwrap_or_default();
+    out.extend(seeds().into_iter().filter(|s| s.trim_start_matches('\u{feff}').trim_start().starts_with('<')));
+    out
+}
+
+#[test]
+fn r_in_2_fuzzed_kith_xml_is_answered_or_dead_lettered_never_silent() {
+    use shared::adapters::her_directory::MemoryHerDirectory;
+    use shared::app::kith_inbound::{KithInboundService, Transport};
+    let rt = rt();
+    let seen = Seen::default();
+    let seeds = xml_seeds();
+    assert!(seeds.len() > 30, "the KITH seeds are found");
+    let xml = prop_oneof![
+        1 => "<\\PC{0,200}",
+        6 => (proptest::sample::select(seeds), proptest::collection::vec(mutation(), 1..6)).prop_map(|(s, m)| apply(&s, &m)),
+    ];
+    runner()
+        .run(&xml, |body| {
+            let _ = shared::kith::msghead::read_document(body.as_bytes(), shared::kith::ReadLimits::INBOUND);
+            let (db, clock) = world();
+            let svc = KithInboundService {
+                inbound: InboundService {
+                    gate: db.clone(),
+                    appointments: db.clone(),
+                    outbound: db.clone(),
+                    pipeline: pipeline(&db, &clock, "InboundQueue"),
+                    id_mode: IdMode::Production,
+                },
+                directory: MemoryHerDirectory { entries: vec![fixtures::her_entry()] },
+            };
+            let failed = rt.block_on(svc.handle_batch(&[(record(body).remove(0), Transport::default())], 10));
+            accounted(&db, &failed, &seen)
+        })
+        .expect("the KITH edge survives fuzzing");
+    seen.report("inbound-message (KITH XML)");
 }
 
 #[test]

@@ -88,6 +88,7 @@ async fn r_out_5_a_reply_is_one_message_to_helsenorge_which_notifies_the_citizen
             OutMessage::DialogMessage { .. } => "message",
             OutMessage::ReplyResult(_) => "result",
             OutMessage::Apprec(_) => "apprec",
+            OutMessage::Wire(_) => "wire",
         })
         .collect();
     assert_eq!(sent, ["message", "result"]);

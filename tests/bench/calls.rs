@@ -154,6 +154,7 @@ pub async fn run() -> Vec<Calls> {
     let plain = Dynamo::new(aws_sdk_dynamodb::Client::new(&sdk), stack.tables());
     plain.put_citizen(&consented_citizen(CITIZEN, &service())).await.expect("seed citizen");
     fixtures::seed_usable_activation(&plain, &service()).await.expect("seed activation");
+    plain.put_her(&shared::fixtures::her_entry()).await.expect("seed her-id");
     let counter = CallCounter::default();
     let (ddb, sqs) = counter.clients(&sdk);
     let store = Dynamo::new(ddb.clone(), stack.tables());
@@ -254,6 +255,7 @@ pub async fn run() -> Vec<Calls> {
     let stack = LocalStack::provision("bench-sync");
     let plain = Dynamo::new(aws_sdk_dynamodb::Client::new(&sdk), stack.tables());
     fixtures::seed_usable_activation(&plain, &service()).await.expect("seed activation");
+    plain.put_her(&shared::fixtures::her_entry()).await.expect("seed her-id");
     let citizens: Vec<CitizenRecord> = (0..1000).map(|i| consented_citizen(&synthetic_id(i).expose(), &service())).collect();
     plain.put_citizens(&citizens).await.expect("seed citizens");
     let store = Dynamo::new(ddb.clone(), stack.tables());

@@ -99,6 +99,7 @@ pub async fn run(runs: usize, events: usize) -> (Vec<Startup>, Vec<Steady>) {
     let store = Dynamo::new(aws_sdk_dynamodb::Client::new(&sdk), stack.tables());
     store.put_citizen(&consented_citizen(CITIZEN, &service())).await.expect("seed");
     fixtures::seed_usable_activation(&store, &service()).await.expect("seed");
+    store.put_her(&shared::fixtures::her_entry()).await.expect("seed her-id");
     let mut steady = vec![];
 
     let inbound = LocalLambda::start("inbound-message", &stack.function_env("InboundMessageFunction")).await;

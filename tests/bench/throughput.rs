@@ -91,6 +91,48 @@ pub fn run(rt: &tokio::runtime::Runtime, scale: f64) -> Vec<Throughput> {
         rows.push(row("inbound-message", unit, count, t.elapsed()));
     }
 
+    // KITH XML: an EKONTAKT parsed (namespaces checked) and its AppRec 1.1 written, the codec
+    // alone; then the same messages through inbound-message's KITH edge (routing, gate,
+    // journal, inbox, AppRec rendered once), batches of 10.
+    let template = std::fs::read_to_string(e2e::stack::root().join("events/kith/ekontakt.xml")).expect("events/kith/ekontakt.xml");
+    let count = n(100_000);
+    let bodies: Vec<String> = (0..count).map(|i| template.replace("6f1c2a10-0000-4000-8000-000000000001", &format!("hn-kith-{i}"))).collect();
+    let now = jiff::Timestamp::now();
+    let t = Instant::now();
+    let mut bytes = 0usize;
+    for b in &bodies {
+        let Ok(shared::kith::msghead::KithDocument::MsgHead(m)) = shared::kith::msghead::read_document(b.as_bytes(), shared::kith::ReadLimits::INBOUND) else {
+            panic!("kith bench: the sample parses")
+        };
+        let answer = shared::app::kith_edge::Answering::of(&m, None).apprec(shared::kith::AppRecStatusCode::Ok, vec![], now);
+        bytes += std::hint::black_box(answer).id.len();
+    }
+    assert!(bytes > 0);
+    rows.push(row("kith codec", "EKONTAKT parsed + AppRec written", count, t.elapsed()));
+    let db = world();
+    let kith = shared::app::kith_inbound::KithInboundService {
+        inbound: InboundService {
+            gate: db.clone(),
+            appointments: db.clone(),
+            outbound: db.clone(),
+            pipeline: pipeline(&db, "InboundQueue"),
+            id_mode: IdMode::Production,
+        },
+        directory: shared::adapters::her_directory::MemoryHerDirectory { entries: vec![fixtures::her_entry()] },
+    };
+    let batch: Vec<(RecordIn, shared::app::kith_inbound::Transport)> =
+        records(bodies.into_iter()).into_iter().map(|r| (r, Default::default())).collect();
+    let t = Instant::now();
+    let failed: usize = rt.block_on(async {
+        let mut failed = 0;
+        for b in batch.chunks(10) {
+            failed += kith.handle_batch(b, 10).await.len();
+        }
+        failed
+    });
+    assert_eq!(failed, 0, "kith bench: every message is processed");
+    rows.push(row("inbound-message (KITH XML)", "EKONTAKT admitted (journal + inbox + AppRec XML)", count, t.elapsed()));
+
     // outbound-reply: staff replies authorized, journaled, recorded and sent, batches of 10.
     let db = world();
     let outbound = OutboundService { gate: db.clone(), pipeline: pipeline(&db, "OutboundQueue"), id_mode: IdMode::Production };

@@ -7,6 +7,7 @@
 pub mod contract;
 pub mod counting;
 pub mod fake;
+pub mod kith;
 pub mod lambda;
 pub mod proxy;
 pub mod sqs;

@@ -2,7 +2,7 @@
 //! API Gateway HTTP API events.
 
 use serde_json::{Value, json};
-use shared::domain::message::Outgoing;
+use shared::domain::message::{OutMessage, Outgoing, WireMessage};
 
 /// An SQS event as Lambda delivers it, one record per (SQS message id, body).
 pub fn sqs_event(records: &[(&str, String)]) -> Value {
@@ -20,6 +20,23 @@ pub fn sqs_event(records: &[(&str, String)]) -> Value {
     json!({ "Records": records })
 }
 
+/// One record: SQS message id, body, string message attributes.
+pub type AttributedRecord<'a> = (&'a str, String, Vec<(&'a str, &'a str)>);
+
+/// An SQS event whose records carry string message attributes (the bridge's transport
+/// metadata for KITH messages).
+pub fn sqs_event_with_attributes(records: &[AttributedRecord<'_>]) -> Value {
+    let mut event = sqs_event(&records.iter().map(|(id, body, _)| (*id, body.clone())).collect::<Vec<_>>());
+    for (r, (_, _, attrs)) in event["Records"].as_array_mut().into_iter().flatten().zip(records) {
+        r["messageAttributes"] = attrs
+            .iter()
+            .map(|(k, v)| (k.to_string(), json!({"stringValue": v, "dataType": "String"})))
+            .collect::<serde_json::Map<_, _>>()
+            .into();
+    }
+    event
+}
+
 /// The SQS ids a partial batch response names.
 pub fn failures(response: &Value) -> Vec<String> {
     response["batchItemFailures"]
@@ -32,18 +49,41 @@ pub fn failures(response: &Value) -> Vec<String> {
 pub async fn drain(sqs: &aws_sdk_sqs::Client, url: &str) -> Vec<Outgoing> {
     let mut all = vec![];
     loop {
-        let out = sqs.receive_message().queue_url(url).max_number_of_messages(10).send().await.expect("receive");
+        let out = sqs
+            .receive_message()
+            .queue_url(url)
+            .max_number_of_messages(10)
+            .message_attribute_names("All")
+            .send()
+            .await
+            .expect("receive");
         let msgs = out.messages.unwrap_or_default();
         if msgs.is_empty() {
             return all;
         }
         for m in msgs {
-            all.push(serde_json::from_str(m.body().unwrap_or("{}")).expect("an Outgoing message"));
+            all.push(outgoing(&m));
             if let Some(h) = m.receipt_handle() {
                 sqs.delete_message().queue_url(url).receipt_handle(h).send().await.expect("delete");
             }
         }
     }
+}
+
+/// A queued message as the outbox sent it: JSON as is, KITH XML as a wire message with its
+/// message attributes (its `messageId` attribute as the id).
+fn outgoing(m: &aws_sdk_sqs::types::Message) -> Outgoing {
+    let body = m.body().unwrap_or("{}");
+    if !body.starts_with('<') {
+        return serde_json::from_str(body).expect("an Outgoing message");
+    }
+    let mut attributes: Vec<(String, String)> = m
+        .message_attributes()
+        .map(|a| a.iter().filter_map(|(k, v)| v.string_value().map(|s| (k.clone(), s.to_string()))).collect())
+        .unwrap_or_default();
+    attributes.sort();
+    let id = attributes.iter().find(|(k, _)| k == "messageId").map(|(_, v)| v.clone()).unwrap_or_default();
+    Outgoing::new(id, OutMessage::Wire(WireMessage { body: body.to_string(), attributes }))
 }
 
 /// An API Gateway HTTP API (payload 2.0) POST event with a raw body.

@@ -10,6 +10,7 @@ use shared::adapters::aws::AwsClients;
 use shared::adapters::aws::dynamo::Dynamo;
 use shared::adapters::aws::lambda::{batch_response, sqs_event};
 use shared::adapters::aws::sqs::SqsOutbox;
+use shared::adapters::kith_outbox::KithOutbox;
 use shared::adapters::memory::SystemClock;
 use shared::app::outbound::OutboundService;
 use shared::app::pipeline::Pipeline;
@@ -25,8 +26,13 @@ async fn main() -> Result<(), Error> {
         gate: store.clone(),
         pipeline: Pipeline {
             messages: store.clone(),
-            outbox: SqsOutbox::new(aws.sqs.clone(), &config.to_helsenorge_queue_url)
-                .with_epj(&config.epj_results_queue_url),
+            // Replies leave as KITH MsgHead + Dialogmelding, results for the EPJ as JSON.
+            outbox: KithOutbox {
+                inner: SqsOutbox::new(aws.sqs.clone(), &config.to_helsenorge_queue_url).with_epj(&config.epj_results_queue_url),
+                directory: store.clone(),
+                clock: SystemClock,
+                helsenorge: shared::config::helsenorge_party()?,
+            },
             dead_letters: store,
             clock: SystemClock,
             source_queue: config.source_queue.clone(),

@@ -4,6 +4,8 @@
 pub mod aws;
 #[cfg(feature = "helsenorge")]
 pub mod helsenorge;
+pub mod her_directory;
+pub mod kith_outbox;
 pub mod memory;
 
 /// Sends every alert to two sinks (the alerts queue, and the table that keeps the history).

@@ -30,6 +30,9 @@ pub struct EpjData {
     /// Outbound replies already sent (normally written by outbound-reply).
     #[serde(default)]
     pub outbound: Vec<OutboundMessage>,
+    /// The municipality's HER-ids and the services they stand for (the KITH edge routes by them).
+    #[serde(default)]
+    pub her_ids: Vec<crate::ports::HerEntry>,
 }
 
 /// A citizen and their record card. `aktiv` is the synced consent state: normally written by

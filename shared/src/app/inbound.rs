@@ -107,19 +107,34 @@ where
                 return match head.message_id {
                     // It names a message we can answer: a coded rejection, recorded once.
                     Some(id) if head.kind.as_deref() != Some("apprec") => {
-                        self.reject(&id, KithErrorCode::E10, format!("Ugyldig melding: {err}"), now).await
+                        self.reject(&id, KithErrorCode::E10, format!("Ugyldig melding: {err}"), now, &|o| o).await
                     }
                     _ => Err(ProcessError::Unreadable(err.to_string())),
                 };
             }
         };
+        self.process_envelope(envelope, &|o| o).await
+    }
+
+    /// Processes a message already converted into domain input (by the JSON reader above, or
+    /// by an edge such as KITH XML); `render` turns each answer into its wire form before it
+    /// is recorded, so a resend sends the same bytes.
+    pub async fn process_envelope(
+        &self,
+        envelope: InboundEnvelope,
+        render: &(dyn Fn(Outgoing) -> Outgoing + Sync),
+    ) -> Result<Outcome, InboundError> {
+        let now = self.pipeline.clock.now();
         let message_id = envelope.message_id.clone();
         match self.decide(envelope, now).await? {
-            Decision::Deliver(delivery) => self.pipeline.record(*delivery).await.map(|w| match w {
-                Written::New(p) => Outcome::Delivered(p),
-                other => Outcome::from(other),
-            }),
-            Decision::Refuse(code, reason) => self.reject(&message_id, code, reason, now).await,
+            Decision::Deliver(mut delivery) => {
+                delivery.outgoing = std::mem::take(&mut delivery.outgoing).into_iter().map(render).collect();
+                self.pipeline.record(*delivery).await.map(|w| match w {
+                    Written::New(p) => Outcome::Delivered(p),
+                    other => Outcome::from(other),
+                })
+            }
+            Decision::Refuse(code, reason) => self.reject(&message_id, code, reason, now, render).await,
             Decision::Done(outcome) => Ok(outcome),
         }
     }
@@ -307,20 +322,16 @@ where
     }
 
     /// R-IN-2: records a rejection (once) and makes its receipt pending.
-    async fn reject(&self, message_id: &str, code: KithErrorCode, reason: String, now: Timestamp) -> Result<Outcome, InboundError> {
-        let d = Delivery {
-            message_id: message_id.to_string(),
-            outgoing: vec![Outgoing::new(
-                format!("{message_id}.apprec"),
-                OutMessage::Apprec(AppRec::rejected(message_id, code, reason)),
-            )],
-            journal: vec![],
-            inbox: vec![],
-            assignments: vec![],
-            cancellation: None,
-            outbound: None,
-            at: now,
-        };
+    async fn reject(
+        &self,
+        message_id: &str,
+        code: KithErrorCode,
+        reason: String,
+        now: Timestamp,
+        render: &(dyn Fn(Outgoing) -> Outgoing + Sync),
+    ) -> Result<Outcome, InboundError> {
+        let apprec = Outgoing::new(format!("{message_id}.apprec"), OutMessage::Apprec(AppRec::rejected(message_id, code, reason)));
+        let d = Delivery::answers_only(message_id, vec![render(apprec)], now);
         self.pipeline.record(d).await.map(|w| match w {
             Written::New(p) => Outcome::Rejected(p, code),
             other => Outcome::from(other),

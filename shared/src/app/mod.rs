@@ -7,6 +7,8 @@ pub mod http;
 pub mod icon;
 pub mod icon_api;
 pub mod inbound;
+pub mod kith_edge;
+pub mod kith_inbound;
 pub mod outbound;
 pub mod pipeline;
 pub mod republish;

@@ -156,8 +156,12 @@ async fn run(args: &[String]) -> Result<(), BoxError> {
                     if which == "alerts" {
                         println!("{body}");
                     } else {
-                        let o: Outgoing = serde_json::from_str(body)?;
-                        println!("{}", describe(&o));
+                        if body.starts_with('<') {
+                            println!("{}", describe_kith(body));
+                        } else {
+                            let o: Outgoing = serde_json::from_str(body)?;
+                            println!("{}", describe(&o));
+                        }
                     }
                     if let Some(h) = m.receipt_handle() {
                         aws.sqs.delete_message().queue_url(&url).receipt_handle(h).send().await?;
@@ -189,6 +193,25 @@ fn inbound_pair() -> Result<shared::app::republish::RedrivePair, BoxError> {
         .ok_or_else(|| "REDRIVE_PAIRS names no queues".into())
 }
 
+/// One line for a KITH document on the outbox (AppRec or MsgHead), without a national id or a text.
+fn describe_kith(body: &str) -> String {
+    use shared::kith::msghead::{KithDocument, read_document};
+    match read_document(body.as_bytes(), shared::kith::ReadLimits::WITH_ATTACHMENTS) {
+        Ok(KithDocument::AppRec(a)) => {
+            let errors: Vec<String> = a.errors.iter().map(|(c, t)| format!("{} {t}", c.code())).collect();
+            format!("AppRec  answers {:<16} status {} {}", a.original_id, a.status.code(), errors.join("; "))
+        }
+        Ok(KithDocument::MsgHead(m)) => format!(
+            "MsgHead {:<24} {} to HER {} ({} document(s))",
+            m.msg_id,
+            m.function.code(),
+            m.receiver.most_specific_her().unwrap_or("?"),
+            m.documents.len()
+        ),
+        Err(e) => format!("unreadable KITH document: {e}"),
+    }
+}
+
 /// One line per message toward Helsenorge, without a national id or a body.
 fn describe(o: &Outgoing) -> String {
     match &o.message {
@@ -200,5 +223,9 @@ fn describe(o: &Outgoing) -> String {
             format!("Message {message_id:<24} to {citizen} \"{subject}\"")
         }
         OutMessage::ReplyResult(r) => format!("Result  reply {:<18} {:?} {}", r.reply_id, r.outcome, r.message),
+        OutMessage::Wire(w) => {
+            let attr = |k: &str| w.attributes.iter().find(|(n, _)| n == k).map_or("", |(_, v)| v.as_str());
+            format!("KITH    {:<24} {} to HER {}", attr("messageId"), attr("messageFunction"), attr("toHerId"))
+        }
     }
 }

@@ -375,6 +375,20 @@ pub enum OutMessage {
     },
     /// The result of a staff reply request (to the EPJ).
     ReplyResult(super::reply::ReplyResult),
+    /// A document as it goes on Helsenorge's wire (KITH XML) with its transport attributes,
+    /// rendered once at the edge and stored, so a resend sends the same bytes.
+    Wire(WireMessage),
+}
+
+/// A rendered wire message: the body and the transport metadata the bridge carries as AMQP
+/// properties (`messageFunction`, `fromHerId`, `toHerId`, `cpaId`, `messageId`, …).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WireMessage {
+    /// The document.
+    pub body: String,
+    /// Name/value pairs, sent as SQS message attributes.
+    pub attributes: Vec<(String, String)>,
 }
 
 /// Where an [`OutMessage`] goes.
@@ -390,7 +404,7 @@ impl OutMessage {
     /// Where it goes.
     pub fn destination(&self) -> Destination {
         match self {
-            Self::Apprec(_) | Self::DialogMessage { .. } => Destination::Helsenorge,
+            Self::Apprec(_) | Self::DialogMessage { .. } | Self::Wire(_) => Destination::Helsenorge,
             Self::ReplyResult(_) => Destination::Epj,
         }
     }

@@ -50,6 +50,8 @@ const IDEMPOTENCY_TTL: SignedDuration = SignedDuration::from_hours(24 * 400);
 /// How long dead-letter records are kept.
 const OPERATIONS_TTL: SignedDuration = SignedDuration::from_hours(24 * 90);
 
+mod her;
+
 fn s(v: impl Into<String>) -> AttributeValue {
     AttributeValue::S(v.into())
 }
@@ -189,6 +191,9 @@ impl Dynamo {
         }
         for o in &data.outbound {
             self.put_outbound(o).await?;
+        }
+        for e in &data.her_ids {
+            self.put_her(e).await?;
         }
         Ok(())
     }

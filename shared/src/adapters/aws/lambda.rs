@@ -40,6 +40,14 @@ pub fn sqs_event(payload: serde_json::Value) -> Result<Vec<RecordIn>, EventError
     sqs_records(event).map_err(|e| EventError { expected: "an SQS event", problem: e.to_string() })
 }
 
+/// [`sqs_event`] with each record's transport attributes ([`sqs_records_with_transport`]).
+pub fn sqs_event_with_transport(
+    payload: serde_json::Value,
+) -> Result<Vec<(RecordIn, crate::app::kith_inbound::Transport)>, EventError> {
+    let event: SqsEvent = parse_event(payload, "an SQS event")?;
+    sqs_records_with_transport(event).map_err(|e| EventError { expected: "an SQS event", problem: e.to_string() })
+}
+
 /// The HTTP API's (payload format 2.0) request fields a route needs.
 #[derive(serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -103,6 +111,22 @@ pub fn sqs_records(event: SqsEvent) -> Result<Vec<RecordIn>, RecordWithoutId> {
             Ok(RecordIn { sqs_message_id, body: m.body.unwrap_or_default(), receive_count })
         })
         .collect()
+}
+
+/// Converts an SQS event into records with their transport attributes (the KITH edge's
+/// `messageFunction`, `fromHerId`, `toHerId`, `cpaId`, `messageId`).
+pub fn sqs_records_with_transport(
+    event: SqsEvent,
+) -> Result<Vec<(RecordIn, crate::app::kith_inbound::Transport)>, RecordWithoutId> {
+    let transports: Vec<_> = event
+        .records
+        .iter()
+        .map(|m| {
+            let attrs = m.message_attributes.iter().filter_map(|(k, v)| v.string_value.as_deref().map(|s| (k.as_str(), s)));
+            crate::app::kith_inbound::Transport::from_attributes(attrs)
+        })
+        .collect();
+    Ok(sqs_records(event)?.into_iter().zip(transports).collect())
 }
 
 /// The partial batch response naming only the failed records (`ReportBatchItemFailures`).

@@ -8,20 +8,58 @@ use crate::domain::message::{Destination, Outgoing};
 use crate::error::PortError;
 use crate::ports::HelsenorgeOutbox;
 
-/// SendMessageBatch of `bodies` (at most 10, each a JSON value); returns the positions SQS
-/// did not accept. Entry ids are positions, so any message id may be carried.
-async fn send_batch<T: serde::Serialize>(client: &Client, url: &str, items: &[T], what: &'static str) -> Result<Vec<usize>, PortError> {
-    let mut entries = Vec::with_capacity(items.len());
-    for (i, item) in items.iter().enumerate() {
-        let body = serde_json::to_string(item).map_err(|e| PortError::permanent(what, e))?;
-        entries.push(
-            SendMessageBatchRequestEntry::builder()
-                .id(i.to_string())
-                .message_body(body)
-                .build()
-                .map_err(|e| PortError::permanent("build batch entry", e))?,
-        );
+/// A body and its string message attributes.
+type BodyAndAttributes<'a> = (String, &'a [(String, String)]);
+
+/// What goes into one SQS message: a JSON value, or a rendered wire message (KITH XML) whose
+/// transport metadata become message attributes.
+trait SqsBody {
+    fn body_and_attributes(&self) -> Result<BodyAndAttributes<'_>, serde_json::Error>;
+}
+
+impl<T: serde::Serialize> SqsBody for T {
+    fn body_and_attributes(&self) -> Result<BodyAndAttributes<'_>, serde_json::Error> {
+        Ok((serde_json::to_string(self)?, &[]))
     }
+}
+
+/// An outgoing message: a [`crate::domain::message::WireMessage`] as is, anything else as JSON.
+struct OutBody<'a>(&'a Outgoing);
+
+impl OutBody<'_> {
+    fn body_and_attributes(&self) -> Result<BodyAndAttributes<'_>, serde_json::Error> {
+        match &self.0.message {
+            crate::domain::message::OutMessage::Wire(w) => Ok((w.body.clone(), &w.attributes)),
+            _ => Ok((serde_json::to_string(self.0)?, &[])),
+        }
+    }
+}
+
+/// SendMessageBatch of `bodies` (at most 10); returns the positions SQS did not accept. Entry
+/// ids are positions, so any message id may be carried.
+async fn send_batch<T: SqsBody>(client: &Client, url: &str, items: &[T], what: &'static str) -> Result<Vec<usize>, PortError> {
+    let entries = items
+        .iter()
+        .enumerate()
+        .map(|(i, item)| entry(i, item.body_and_attributes().map_err(|e| PortError::permanent(what, e))?))
+        .collect::<Result<Vec<_>, _>>()?;
+    send_entries(client, url, entries, what).await
+}
+
+fn entry(i: usize, (body, attributes): BodyAndAttributes<'_>) -> Result<SendMessageBatchRequestEntry, PortError> {
+    let mut b = SendMessageBatchRequestEntry::builder().id(i.to_string()).message_body(body);
+    for (name, value) in attributes {
+        let v = aws_sdk_sqs::types::MessageAttributeValue::builder()
+            .data_type("String")
+            .string_value(value)
+            .build()
+            .map_err(|e| PortError::permanent("build message attribute", e))?;
+        b = b.message_attributes(name, v);
+    }
+    b.build().map_err(|e| PortError::permanent("build batch entry", e))
+}
+
+async fn send_entries(client: &Client, url: &str, entries: Vec<SendMessageBatchRequestEntry>, what: &'static str) -> Result<Vec<usize>, PortError> {
     let out = client
         .send_message_batch()
         .queue_url(url)
@@ -54,7 +92,12 @@ impl SqsOutbox {
 
     async fn send_to(&self, url: &str, messages: &[&Outgoing], failed: &mut Vec<String>) -> Result<(), PortError> {
         for chunk in messages.chunks(10) {
-            for i in send_batch(&self.client, url, chunk, "send message batch").await? {
+            let entries = chunk
+                .iter()
+                .enumerate()
+                .map(|(i, m)| entry(i, OutBody(m).body_and_attributes().map_err(|e| PortError::permanent("encode message", e))?))
+                .collect::<Result<Vec<_>, _>>()?;
+            for i in send_entries(&self.client, url, entries, "send message batch").await? {
                 if let Some(m) = chunk.get(i) {
                     failed.push(m.id.clone());
                 }
