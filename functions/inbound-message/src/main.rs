@@ -7,6 +7,7 @@
 use aws_lambda_events::sqs::SqsEvent;
 use lambda_runtime::{Error, LambdaEvent, run, service_fn};
 use shared::adapters::aws::AwsClients;
+use shared::adapters::aws::startup::started;
 use shared::adapters::aws::dynamo::Dynamo;
 use shared::adapters::aws::lambda::{batch_response, sqs_records};
 use shared::adapters::aws::sqs::SqsOutbox;
@@ -18,8 +19,8 @@ use shared::config::InboundConfig;
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
     shared::telemetry::init();
-    let config = InboundConfig::from_env()?;
-    let aws = AwsClients::from_env().await?;
+    let config = started(InboundConfig::from_env()).await;
+    let aws = started(AwsClients::from_env().await).await;
     let store = Dynamo::new(aws.dynamodb.clone(), config.tables.clone());
     let service = InboundService {
         gate: store.clone(),

@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use lambda_http::{Body, Error, Request, Response, run, service_fn};
 use shared::adapters::aws::AwsClients;
+use shared::adapters::aws::startup::started;
 use shared::adapters::aws::dynamo::{Dynamo, Tables};
 use shared::adapters::helsenorge;
 use shared::adapters::memory::SystemClock;
@@ -17,11 +18,11 @@ use shared::config::StatusIconConfig;
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
     shared::telemetry::init();
-    let config = StatusIconConfig::from_env()?;
-    let aws = AwsClients::from_env().await?;
+    let config = started(StatusIconConfig::from_env()).await;
+    let aws = started(AwsClients::from_env().await).await;
     let tables = Tables { citizens: config.citizens_table.clone(), ..Tables::default() };
     // The HTTP client's own timeout backs up the deadline on the whole lookup.
-    let aktiv = helsenorge::from_config(&config.helsenorge, &aws.sdk, config.deadline + Duration::from_millis(500)).await?;
+    let aktiv = started(helsenorge::from_config(&config.helsenorge, &aws.sdk, config.deadline + Duration::from_millis(500)).await).await;
     let service = IconService {
         aktiv,
         citizens: Dynamo::new(aws.dynamodb.clone(), tables),
