@@ -352,8 +352,10 @@ def _pidfile(name: str) -> Path:
 
 
 def is_up(port: int) -> bool:
+    # Not /moto-api/data.json: it dumps every resource, and after a test run takes longer than
+    # any sensible timeout, so a running server looked down and a second one failed to bind.
     try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/moto-api/data.json", timeout=1):
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/moto-api/", timeout=2):
             return True
     except Exception:  # noqa: BLE001
         return False
@@ -382,15 +384,16 @@ def _start_background(name: str, argv: list, ready) -> None:
     STATE.mkdir(exist_ok=True)
     log = open(STATE / f"{name}.log", "ab")
     proc = subprocess.Popen(argv, cwd=ROOT, stdout=log, stderr=log, stdin=subprocess.DEVNULL, start_new_session=True)
-    _pidfile(name).write_text(str(proc.pid))
     for _ in range(200):
         if ready():
+            _pidfile(name).write_text(str(proc.pid))
             print(f"{name} started (pid {proc.pid})", file=sys.stderr)
             return
         if proc.poll() is not None:
             raise SystemExit(f"{name} exited early; see {STATE / f'{name}.log'}")
         time.sleep(0.1)
-    raise SystemExit(f"{name} did not answer within 20 s")
+    os.killpg(proc.pid, signal.SIGTERM)
+    raise SystemExit(f"{name} did not answer within 20 s; see {STATE / f'{name}.log'}")
 
 
 def _stop_background(name: str) -> None:
