@@ -134,6 +134,26 @@ step "department inbox 115"
 admin inbox 115
 step "work plan after the cancellations"
 admin plan 30108299920 115 HS
+step "a function that cannot start (its HelseID key secret missing): the invocation fails at once, with the reason"
+BROKEN_PORT=$((INVOKE_PORT + 1))
+sed 's|^HELSEID_KEY_SECRET_NAME=.*|HELSEID_KEY_SECRET_NAME="no-such-secret"|' .local/functions.env > .local/broken.env
+cargo lambda watch --quiet --ignore-changes --invoke-address 127.0.0.1 --invoke-port "$BROKEN_PORT" \
+  --env-file .local/broken.env > .local/watch-broken.log 2>&1 &
+BROKEN=$!
+trap 'kill $WATCH $BROKEN 2>/dev/null || true' EXIT
+for _ in $(seq 1 150); do (exec 3<>/dev/tcp/127.0.0.1/"$BROKEN_PORT") 2>/dev/null && break; sleep 0.2; done
+# Another function first: cargo lambda's init-error handler then looks at that one's queue (see
+# shared::adapters::aws::startup), the case the README's manual steps ran into.
+cargo lambda invoke summary-alert --invoke-address 127.0.0.1 --invoke-port "$BROKEN_PORT" \
+  --data-file events/summary-alert/summary.json --output-format json > /dev/null
+began=$SECONDS
+timeout 30 cargo lambda invoke status-icon --invoke-address 127.0.0.1 --invoke-port "$BROKEN_PORT" \
+  --data-file events/status-icon/one.json --output-format json > .local/invoke.out 2>&1 || true
+cat .local/invoke.out; echo
+grep -q '"Runtime.InitError"' .local/invoke.out || { echo "no start-up error within 30 s"; exit 1; }
+echo "answered in $((SECONDS - began)) s"
+kill $BROKEN
+
 step "one build: cargo lambda watch ran the binaries of the build above"
 built > .local/built-after
 if ! diff .local/built-before .local/built-after; then

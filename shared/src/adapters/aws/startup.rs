@@ -24,10 +24,10 @@ where
     match step {
         Ok(value) => value,
         Err(error) => {
-            let reason = reason(&*error.into());
-            tracing::error!(%reason, "the function cannot start");
-            if let Err(e) = report(&reason).await {
-                tracing::error!(error = %e, "the start-up error could not be reported to the runtime API");
+            let why = reason(&*error.into());
+            tracing::error!(reason = %why, "the function cannot start");
+            if let Err(e) = report(&why).await {
+                tracing::error!(error = %reason(&e), "the start-up error could not be reported to the runtime API");
             }
             std::process::exit(1)
         }
@@ -62,28 +62,63 @@ enum ReportError {
     Status(u16),
 }
 
-/// Posts the init-error report as Lambda documents it: a JSON `errorMessage`/`errorType` body
-/// and the `Lambda-Runtime-Function-Error-Type` header.
+/// Hands the reason to the runtime API: as Lambda documents it, `POST /runtime/init/error` with
+/// a JSON `errorMessage`/`errorType` body and the `Lambda-Runtime-Function-Error-Type` header.
+///
+/// `cargo lambda watch` (1.9.2) gives an init error to the first waiting invocation of whichever
+/// function its table lists first; when another function was invoked before in the session, that
+/// is the other's queue and the report waits for ever. So when the report is not taken within
+/// [`REPORT_TIMEOUT`], the reason answers this function's own waiting invocation instead
+/// (`/invocation/next`, then `/invocation/{id}/error`). Lambda takes the report at once.
 async fn report(reason: &str) -> Result<(), ReportError> {
     let api = std::env::var("AWS_LAMBDA_RUNTIME_API").map_err(|_| ReportError::NoRuntimeApi)?;
-    let base = format!("http://{api}").parse().map_err(|_| ReportError::NoRuntimeApi)?;
+    // As the runtime reads it: `host:port` in Lambda, `http://host:port/NAME` under cargo lambda.
+    let base = api.parse().map_err(|_| ReportError::NoRuntimeApi)?;
     let client = lambda_runtime_api_client::PooledClient::builder().with_endpoint(base).build();
-    let body = serde_json::json!({"errorMessage": reason, "errorType": "Runtime.InitError"}).to_string();
-    let request = lambda_runtime_api_client::build_request()
-        .method("POST")
-        .uri("/2018-06-01/runtime/init/error")
-        .header("content-type", "application/json")
-        .header("lambda-runtime-function-error-type", "Runtime.InitError")
-        .body(body.into())
-        .map_err(|e| ReportError::Unreachable(e.into()))?;
+    match post_error(&client, "/2018-06-01/runtime/init/error", reason).await {
+        Err(ReportError::Timeout(_)) => {
+            tracing::warn!("the runtime API did not take the init error: answering the waiting invocation with it");
+            answer_waiting(&client, reason).await
+        }
+        reported => reported,
+    }
+}
+
+/// Answers this function's waiting invocation with the reason (the fallback above).
+async fn answer_waiting(client: &Client, reason: &str) -> Result<(), ReportError> {
+    match call(client, "GET", "/2018-06-01/runtime/invocation/next", None).await? {
+        (_, Some(id)) => post_error(client, &format!("/2018-06-01/runtime/invocation/{id}/error"), reason).await,
+        (status, None) => Err(ReportError::Status(status)),
+    }
+}
+
+type Client = lambda_runtime_api_client::PooledClient;
+
+async fn post_error(client: &Client, path: &str, reason: &str) -> Result<(), ReportError> {
+    match call(client, "POST", path, Some(reason)).await? {
+        (200..=299, _) => Ok(()),
+        (status, _) => Err(ReportError::Status(status)),
+    }
+}
+
+/// One runtime-API call, with the reason as an error body if given: the answer's status and
+/// request id (the invocation `/next` hands out).
+async fn call(client: &Client, method: &str, path: &str, reason: Option<&str>) -> Result<(u16, Option<String>), ReportError> {
+    let mut request = lambda_runtime_api_client::build_request().method(method).uri(path);
+    let mut body = String::new();
+    if let Some(reason) = reason {
+        request = request
+            .header("content-type", "application/json")
+            .header("lambda-runtime-function-error-type", "Runtime.InitError");
+        body = serde_json::json!({"errorMessage": reason, "errorType": "Runtime.InitError"}).to_string();
+    }
+    let request = request.body(body.into()).map_err(|e| ReportError::Unreachable(e.into()))?;
     let response = tokio::time::timeout(REPORT_TIMEOUT, client.call(request))
         .await
         .map_err(|_| ReportError::Timeout(REPORT_TIMEOUT))?
         .map_err(ReportError::Unreachable)?;
-    match response.status().as_u16() {
-        200..=299 => Ok(()),
-        status => Err(ReportError::Status(status)),
-    }
+    let id = response.headers().get("lambda-runtime-aws-request-id").and_then(|v| v.to_str().ok());
+    Ok((response.status().as_u16(), id.map(str::to_string)))
 }
 
 #[cfg(test)]
