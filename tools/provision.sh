@@ -5,14 +5,7 @@
 # one build of every binary, the local fake of HelsenorgeAktiv + HelseID, the EPJ sample data.
 # `make provision` and the demo run it. Extra arguments are `stack.py env --set KEY=VALUE`.
 set -euo pipefail
-cd "$(dirname "$0")/.."
-PORT=${DEMO_PORT:-4566}
-FAKE_PORT=${DEMO_FAKE_PORT:-4580}
-PY=.venv/bin/python
-export AWS_ENDPOINT_URL=http://127.0.0.1:$PORT
-mkdir -p .local
-
-step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+. "$(dirname "$0")/local.sh"
 
 step "local AWS stack (moto, single-threaded) on 127.0.0.1:$PORT"
 $PY tools/stack.py start --port "$PORT"
