@@ -11,6 +11,7 @@ STAMP       := $(VENV)/.installed
 SAM_STAMP   := $(VENV)/.installed-sam
 TEST_PORT   ?= 4599
 DEMO_PORT   ?= 4566
+DEMO_FAKE_PORT ?= 4580
 # Dummy credentials and a region: the SDK reaches moto through AWS_ENDPOINT_URL only.
 AWS_ENV      = AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_REGION=eu-north-1 \
                AWS_DEFAULT_REGION=eu-north-1 AWS_EC2_METADATA_DISABLED=true
@@ -28,7 +29,9 @@ help:
 	@echo "make audit  - cargo deny: licenses, bans, sources, advisories (when the database is reachable)"
 	@echo "make fuzz   - the fuzz harness for longer (FUZZ_CASES, default 200000 per target)"
 	@echo "make load   - 20,000 inbound messages through the function on the local stack (LOAD_MESSAGES)"
-	@echo "make stack-up / provision / stack-down - the local stack by hand (port $(DEMO_PORT))"
+	@echo "make provision - everything a local run needs: moto on :$(DEMO_PORT) from template.yaml, the HelseID key,"
+	@echo "                 .local/functions.env, one build, the NHN fake on :$(DEMO_FAKE_PORT), the EPJ sample data"
+	@echo "make stack-up / stack-down - start moto alone / stop moto and the fake"
 
 $(STAMP): tools/requirements.txt
 	python3 -m venv $(VENV)
@@ -71,15 +74,15 @@ test: $(STAMP) lint audit build
 stack-up: $(STAMP)
 	$(AWS_ENV) $(PY) tools/stack.py start --port $(DEMO_PORT)
 
-provision: stack-up
-	$(AWS_ENV) $(PY) tools/stack.py provision --port $(DEMO_PORT) --quiet > .local/stack.json
-	@echo "provisioned from template.yaml: .local/stack.json"
+provision: $(STAMP)
+	$(AWS_ENV) DEMO_PORT=$(DEMO_PORT) DEMO_FAKE_PORT=$(DEMO_FAKE_PORT) bash tools/provision.sh
 
 stack-down:
+	$(PY) tools/stack.py fake-stop --fake-port $(DEMO_FAKE_PORT)
 	$(PY) tools/stack.py stop --port $(DEMO_PORT)
 
 demo: $(STAMP)
-	$(AWS_ENV) DEMO_PORT=$(DEMO_PORT) bash tools/demo.sh
+	$(AWS_ENV) DEMO_PORT=$(DEMO_PORT) DEMO_FAKE_PORT=$(DEMO_FAKE_PORT) bash tools/demo.sh
 
 # The 100,000-citizen consent-sync benchmark on moto + the fake (minutes; not part of `make test`).
 BENCH_PORT ?= 4598
@@ -140,7 +143,7 @@ load: $(STAMP)
 PRIVACY_PORT ?= 4597
 privacy: $(STAMP)
 	$(PY) tools/stack.py stop --port $(PRIVACY_PORT) >/dev/null 2>&1 || true
-	trap '$(PY) tools/stack.py stop --port $(PRIVACY_PORT) >/dev/null 2>&1' EXIT; \
+	trap '$(PY) tools/stack.py fake-stop --fake-port 4581 >/dev/null 2>&1; $(PY) tools/stack.py stop --port $(PRIVACY_PORT) >/dev/null 2>&1' EXIT; \
 	$(AWS_ENV) DEMO_PORT=$(PRIVACY_PORT) DEMO_INVOKE_PORT=9011 DEMO_FAKE_PORT=4581 DEMO_LOG_LEVEL=TRACE \
 	  bash tools/demo.sh > .local/privacy-demo.out 2>&1 || { tail -40 .local/privacy-demo.out; exit 1; }; \
 	$(PY) tools/privacy_check.py --log .local/watch.log --port $(PRIVACY_PORT) --stack .local/stack.json

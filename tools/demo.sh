@@ -2,41 +2,18 @@
 # The demo flow on the local stack: moto provisioned from template.yaml, the functions run under
 # `cargo lambda watch` (the Lambda runtime emulator, no Docker) and invoked with events/.
 set -euo pipefail
-cd "$(dirname "$0")/.."
-PORT=${DEMO_PORT:-4566}
+. "$(dirname "$0")/local.sh"
 INVOKE_PORT=${DEMO_INVOKE_PORT:-9010}
-PY=.venv/bin/python
-export AWS_ENDPOINT_URL=http://127.0.0.1:$PORT
-mkdir -p .local
-
-step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
-
-step "local AWS stack (moto, single-threaded) on 127.0.0.1:$PORT"
-$PY tools/stack.py start --port "$PORT"
-step "provision every queue and table declared in template.yaml"
-$PY tools/stack.py provision --port "$PORT" > .local/stack.json
-FAKE_PORT=${DEMO_FAKE_PORT:-4580}
-$PY tools/stack.py helseid-key --port "$PORT"
-$PY tools/stack.py env all --port "$PORT" --format dotenv \
-  --set HELSENORGE_AKTIV_BASE_URL=http://127.0.0.1:$FAKE_PORT \
-  --set HELSEID_TOKEN_URL=http://127.0.0.1:$FAKE_PORT/connect/token \
-  --set HELSEID_CLIENT_ID=helsedialog-test \
-  --set REPUBLISH_BASE_DELAY_SECS=0 \
-  ${DEMO_LOG_LEVEL:+--set AWS_LAMBDA_LOG_LEVEL=$DEMO_LOG_LEVEL} > .local/functions.env
-echo "function environment (as in Lambda, NHN pointed at the local fake): .local/functions.env"
-
-step "build the functions"
-cargo build --workspace --bins --quiet
-
-step "local fake of HelsenorgeAktiv + HelseID on 127.0.0.1:$FAKE_PORT (events/helsenorge/aktiv.json)"
-./target/debug/helsenorge-fake "$FAKE_PORT" events/helsenorge/aktiv.json > .local/fake.log 2>&1 &
-FAKE=$!
+bash tools/provision.sh --set REPUBLISH_BASE_DELAY_SECS=0 ${DEMO_LOG_LEVEL:+--set AWS_LAMBDA_LOG_LEVEL=$DEMO_LOG_LEVEL}
 
 step "cargo lambda watch (runtime emulator) on 127.0.0.1:$INVOKE_PORT"
+FUNCTIONS="inbound-message outbound-reply consent-sync status-icon dlq-republisher summary-alert"
+built() { for f in $FUNCTIONS; do stat -c '%n %Y' "target/debug/$f"; done; }
+built > .local/built-before
 cargo lambda watch --quiet --ignore-changes --invoke-address 127.0.0.1 --invoke-port "$INVOKE_PORT" \
   --env-file .local/functions.env > .local/watch.log 2>&1 &
 WATCH=$!
-trap 'kill $WATCH $FAKE 2>/dev/null || true' EXIT
+trap 'kill $WATCH 2>/dev/null || true' EXIT
 up=""
 for _ in $(seq 1 150); do
   if (exec 3<>/dev/tcp/127.0.0.1/"$INVOKE_PORT") 2>/dev/null; then up=1; break; fi
@@ -47,19 +24,42 @@ if [ -z "$up" ]; then
   echo "cargo lambda watch did not start:"; cat .local/watch.log; exit 1
 fi
 
-invoke() { # invoke FUNCTION EVENT_FILE: prints the function's answer (a handler error too)
+# One clock: an event's times (ISO date-times, e.g. when Helsenorge sent the message) are the
+# moment the demo first sends it; a redelivery sends the same stamped copy again.
+rm -rf .local/events && mkdir -p .local/events
+stamped() { # stamped FILE: prints the path of FILE's stamped copy
+  local copy=".local/events/$(basename "$1")"
+  [ -f "$copy" ] || $PY -c '
+import datetime, re, sys
+now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S")
+text = open(sys.argv[1], encoding="utf-8").read()
+open(sys.argv[2], "w", encoding="utf-8").write(re.sub(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?", now, text))
+' "$1" "$copy"
+  echo "$copy"
+}
+
+admin() { tools/admin.sh "$@"; }
+
+shown() { # shown WHAT LABEL: what the step put on a queue (drained), or that it put nothing there
+  local out; out=$(admin "$1")
+  if [ -n "$out" ]; then sed "s/^/   $2: /" <<<"$out"; else echo "   $2: nothing"; fi
+}
+
+invoke() { # invoke FUNCTION EVENT_FILE: the function's answer, then what the step produced
   echo "-- cargo lambda invoke $1 --data-file $2"
-  if ! cargo lambda invoke "$1" --invoke-address 127.0.0.1 --invoke-port "$INVOKE_PORT" --data-file "$2" \
+  if ! cargo lambda invoke "$1" --invoke-address 127.0.0.1 --invoke-port "$INVOKE_PORT" --data-file "$(stamped "$2")" \
     --output-format json > .local/invoke.out 2>&1; then
     grep -q "runtime emulator" .local/invoke.out && { cat .local/invoke.out; exit 1; }
   fi
   cat .local/invoke.out; echo
+  if grep -q '"itemIdentifier"' .local/invoke.out; then
+    echo "   reported failed: SQS delivers it again, after 5 receives to the dead-letter queue"
+  fi
+  case "$1" in
+    inbound-message) shown outbox "toward Helsenorge" ;;
+    outbound-reply) shown outbox "toward Helsenorge"; shown epj-results "for the EPJ" ;;
+  esac
 }
-
-admin() { set -a; . .local/functions.env; set +a; ./target/debug/helsedialog-admin "$@"; }
-
-step "EPJ data: record cards, activations (through the activation rule), a work plan (events/epj/sample-data.json)"
-admin load events/epj/sample-data.json
 
 step "consent-sync: the first sync after the activation (R-ACT-4), its work items as SQS would deliver them"
 invoke consent-sync events/consent-sync/start.json
@@ -93,8 +93,6 @@ step "outbound-reply: refused replies (results for the EPJ, never sent)"
 for e in invalid-from-inbox invalid-without-digihelse-les invalid-attachments-too-large invalid-no-consent; do
   invoke outbound-reply "events/outbound-reply/$e.json"
 done
-step "results for the EPJ"
-admin epj-results
 
 step "status-icon: icons for the sample citizens (POST /status-icon, /status-icons)"
 for e in one many invalid-national-id invalid-too-many; do
@@ -107,7 +105,7 @@ time invoke status-icon events/status-icon/one.json
 fake_mode normal
 
 step "dead letters: a message inbound-message can never process (R-DLQ-1..5)"
-admin send-inbound events/inbound-message/raw-unreadable-body.txt
+admin send-inbound "$(stamped events/inbound-message/raw-unreadable-body.txt)"
 brief() { cargo lambda invoke "$1" --invoke-address 127.0.0.1 --invoke-port "$INVOKE_PORT" --data-file "$2" \
   --output-format json 2>&1 | tr -d ' \n'; echo; }
 for round in $(seq 1 11); do
@@ -133,7 +131,31 @@ step "department inbox 115"
 admin inbox 115
 step "work plan after the cancellations"
 admin plan 30108299920 115 HS
-step "sent toward Helsenorge (AppRecs and return messages)"
-admin outbox
+step "a function that cannot start (its HelseID key secret missing): the invocation fails at once, with the reason"
+BROKEN_PORT=$((INVOKE_PORT + 1))
+sed 's|^HELSEID_KEY_SECRET_NAME=.*|HELSEID_KEY_SECRET_NAME="no-such-secret"|' .local/functions.env > .local/broken.env
+cargo lambda watch --quiet --ignore-changes --invoke-address 127.0.0.1 --invoke-port "$BROKEN_PORT" \
+  --env-file .local/broken.env > .local/watch-broken.log 2>&1 &
+BROKEN=$!
+trap 'kill $WATCH $BROKEN 2>/dev/null || true' EXIT
+for _ in $(seq 1 150); do (exec 3<>/dev/tcp/127.0.0.1/"$BROKEN_PORT") 2>/dev/null && break; sleep 0.2; done
+# Another function first: cargo lambda's init-error handler then looks at that one's queue (see
+# shared::adapters::aws::startup), the case the README's manual steps ran into.
+cargo lambda invoke summary-alert --invoke-address 127.0.0.1 --invoke-port "$BROKEN_PORT" \
+  --data-file events/summary-alert/summary.json --output-format json > /dev/null
+began=$SECONDS
+timeout 30 cargo lambda invoke status-icon --invoke-address 127.0.0.1 --invoke-port "$BROKEN_PORT" \
+  --data-file events/status-icon/one.json --output-format json > .local/invoke.out 2>&1 || true
+cat .local/invoke.out; echo
+grep -q 'Runtime.InitError' .local/invoke.out || { echo "no start-up error within 30 s"; exit 1; }
+echo "answered in $((SECONDS - began)) s"
+kill $BROKEN
 
-step "done: the stack keeps running on 127.0.0.1:$PORT (make stack-down stops it)"
+step "one build: cargo lambda watch ran the binaries of the build above"
+built > .local/built-after
+if ! diff .local/built-before .local/built-after; then
+  echo "cargo lambda watch rebuilt the functions: its cargo run resolves other features than the build"; exit 1
+fi
+echo "no function was rebuilt"
+
+step "done: the stack and the fake keep running on 127.0.0.1:$PORT and :$FAKE_PORT (make stack-down stops them)"

@@ -12,10 +12,13 @@ Commands:
   start     start `serve` in the background (idempotent) and wait until it answers
   stop      stop it
   provision create every declared queue and table (idempotent); --prefix isolates a set
-  env       the environment variables a function gets in Lambda, resolved against the stack
+  env       the environment variables a function gets in Lambda, resolved against the stack;
+            the NHN endpoints point at the local fake (--fake-port), never at production
   status    is the server up?
   helseid-key  create a fresh EC P-256 key as the HelseID key secret on moto (tests, demo);
             the key exists only in the local stack, never in the repository
+  fake-start / fake-stop  the local fake of HelsenorgeAktiv + HelseID (target/debug/helsenorge-fake,
+            answering from events/helsenorge/aktiv.json) in the background on --fake-port
 
 Resource names are `<prefix><LogicalId>` (prefix default `hd-`).
 """
@@ -41,6 +44,36 @@ DEFAULT_PORT = int(os.environ.get("HELSEDIALOG_MOTO_PORT", "4566"))
 REGION = "eu-north-1"
 ACCOUNT = "123456789012"  # moto's default account id
 DEFAULT_PREFIX = "hd-"
+DEFAULT_FAKE_PORT = int(os.environ.get("HELSEDIALOG_FAKE_PORT", "4580"))
+# The fake's client id (tests/support/fake.rs CLIENT_ID): it accepts assertions from no other.
+FAKE_CLIENT_ID = "helsedialog-test"
+# Hosts a local run may name. Production endpoints come only from the deployed template's
+# parameters; a local environment naming any other host is refused (check_local).
+LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1", "host.docker.internal"}
+
+
+def local_parameters(fake_port: int) -> dict:
+    """Local values of the template's parameters that name NHN: the local fake."""
+    fake = f"http://127.0.0.1:{fake_port}"
+    return {
+        "HelsenorgeAktivBaseUrl": fake,
+        "HelseIdTokenUrl": f"{fake}/connect/token",
+        "HelseIdClientId": FAKE_CLIENT_ID,
+    }
+
+
+def check_local(env: dict) -> dict:
+    """Refuses an environment with a URL on a non-local host (a local run aimed at production)."""
+    import re
+    from urllib.parse import urlsplit
+
+    for key, value in env.items():
+        for url in re.findall(r"[a-z][a-z0-9+.-]*://[^\s,=\"]+", str(value)):
+            host = urlsplit(url).hostname or ""
+            if host not in LOCAL_HOSTS:
+                raise SystemExit(f"{key} names {host}, not a local host: a local run never aims at a "
+                                 "deployed endpoint (point it at the local fake or moto)")
+    return env
 
 
 # ----------------------------------------------------------------------------- template
@@ -102,10 +135,11 @@ def clients(port: int):
 class Stack:
     """Names and URLs of the provisioned resources, to resolve intrinsics against."""
 
-    def __init__(self, template: dict, prefix: str, port: int):
+    def __init__(self, template: dict, prefix: str, port: int, fake_port: int = DEFAULT_FAKE_PORT):
         self.template = template
         self.prefix = prefix
         self.port = port
+        self.local_params = local_parameters(fake_port)
         self.queues = resources_of(template, "AWS::SQS::Queue")
         self.tables = resources_of(template, "AWS::DynamoDB::Table")
 
@@ -123,6 +157,8 @@ class Stack:
             return self.queue_url(logical)
         if logical in self.tables:
             return self.name(logical)
+        if logical in self.local_params:
+            return self.local_params[logical]
         params = self.template.get("Parameters", {})
         if logical in params:
             return str(params[logical].get("Default", ""))
@@ -187,7 +223,7 @@ class Stack:
             logical = by_binary[logical]
         merged = dict(self.template.get("Globals", {}).get("Function", {}).get("Environment", {}).get("Variables", {}))
         merged.update(fns[logical]["Properties"].get("Environment", {}).get("Variables", {}))
-        return {k: str(self.resolve(v)) for k, v in merged.items()}
+        return check_local({k: str(self.resolve(v)) for k, v in merged.items()})
 
     def all_function_env(self) -> dict:
         fns = resources_of(self.template, "AWS::Serverless::Function")
@@ -311,13 +347,15 @@ def helseid_key(port: int, name: str):
 
 
 # ----------------------------------------------------------------------------- server
-def _pidfile(port: int) -> Path:
-    return STATE / f"moto-{port}.pid"
+def _pidfile(name: str) -> Path:
+    return STATE / f"{name}.pid"
 
 
 def is_up(port: int) -> bool:
+    # Not /moto-api/data.json: it dumps every resource, and after a test run takes longer than
+    # any sensible timeout, so a running server looked down and a second one failed to bind.
     try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/moto-api/data.json", timeout=1):
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/moto-api/", timeout=2):
             return True
     except Exception:  # noqa: BLE001
         return False
@@ -333,31 +371,35 @@ def serve(port: int):
     run_simple("127.0.0.1", port, app, threaded=False, use_reloader=False, use_debugger=False)
 
 
-def start(port: int):
-    if is_up(port):
-        print(f"moto already running on 127.0.0.1:{port}", file=sys.stderr)
-        return
+def _port_open(port: int) -> bool:
+    import socket
+
+    with socket.socket() as sock:
+        sock.settimeout(0.5)
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+def _start_background(name: str, argv: list, ready) -> None:
+    """Starts argv in its own session (log .local/NAME.log, pid .local/NAME.pid), waits for ready()."""
     STATE.mkdir(exist_ok=True)
-    log = open(STATE / f"moto-{port}.log", "ab")
-    proc = subprocess.Popen(
-        [sys.executable, str(Path(__file__).resolve()), "serve", "--port", str(port)],
-        stdout=log, stderr=log, stdin=subprocess.DEVNULL, start_new_session=True,
-    )
-    _pidfile(port).write_text(str(proc.pid))
+    log = open(STATE / f"{name}.log", "ab")
+    proc = subprocess.Popen(argv, cwd=ROOT, stdout=log, stderr=log, stdin=subprocess.DEVNULL, start_new_session=True)
     for _ in range(200):
-        if is_up(port):
-            print(f"moto started on 127.0.0.1:{port} (pid {proc.pid})", file=sys.stderr)
+        if ready():
+            _pidfile(name).write_text(str(proc.pid))
+            print(f"{name} started (pid {proc.pid})", file=sys.stderr)
             return
         if proc.poll() is not None:
-            raise SystemExit(f"moto exited early; see {STATE / f'moto-{port}.log'}")
+            raise SystemExit(f"{name} exited early; see {STATE / f'{name}.log'}")
         time.sleep(0.1)
-    raise SystemExit("moto did not answer within 20 s")
+    os.killpg(proc.pid, signal.SIGTERM)
+    raise SystemExit(f"{name} did not answer within 20 s; see {STATE / f'{name}.log'}")
 
 
-def stop(port: int):
-    pf = _pidfile(port)
+def _stop_background(name: str) -> None:
+    pf = _pidfile(name)
     if not pf.exists():
-        print("moto is not running (no pid file)", file=sys.stderr)
+        print(f"{name} is not running (no pid file)", file=sys.stderr)
         return
     pid = int(pf.read_text())
     try:
@@ -371,16 +413,46 @@ def stop(port: int):
             break
         time.sleep(0.1)
     pf.unlink(missing_ok=True)
-    print(f"moto stopped (pid {pid})", file=sys.stderr)
+    print(f"{name} stopped (pid {pid})", file=sys.stderr)
+
+
+def start(port: int):
+    if is_up(port):
+        print(f"moto already running on 127.0.0.1:{port}", file=sys.stderr)
+        return
+    _start_background(f"moto-{port}", [sys.executable, str(Path(__file__).resolve()), "serve", "--port", str(port)],
+                      lambda: is_up(port))
+
+
+def stop(port: int):
+    _stop_background(f"moto-{port}")
+
+
+FAKE_BINARY = ROOT / "target" / "debug" / "helsenorge-fake"
+FAKE_FIXTURE = "events/helsenorge/aktiv.json"
+
+
+def fake_start(fake_port: int):
+    if _port_open(fake_port):
+        print(f"something already listens on 127.0.0.1:{fake_port} (the fake?)", file=sys.stderr)
+        return
+    if not FAKE_BINARY.exists():
+        raise SystemExit(f"{FAKE_BINARY.relative_to(ROOT)} is not built: cargo build --bins --locked")
+    _start_background(f"fake-{fake_port}", [str(FAKE_BINARY), str(fake_port), FAKE_FIXTURE],
+                      lambda: _port_open(fake_port))
+    print(f"HelsenorgeAktiv + HelseID fake on http://127.0.0.1:{fake_port} ({FAKE_FIXTURE})", file=sys.stderr)
 
 
 # ----------------------------------------------------------------------------- cli
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("command", choices=["serve", "start", "stop", "provision", "env", "status", "helseid-key"])
+    p.add_argument("command", choices=["serve", "start", "stop", "provision", "env", "status", "helseid-key",
+                                       "fake-start", "fake-stop"])
     p.add_argument("--name", help="for helseid-key: the secret's name")
     p.add_argument("function", nargs="?", help="for env: logical id or binary name; 'all' for every function")
     p.add_argument("--port", type=int, default=DEFAULT_PORT)
+    p.add_argument("--fake-port", type=int, default=DEFAULT_FAKE_PORT,
+                   help="where the local fake of HelsenorgeAktiv + HelseID listens (the env points there)")
     p.add_argument("--prefix", default=os.environ.get("HELSEDIALOG_PREFIX", DEFAULT_PREFIX))
     p.add_argument("--format", choices=["json", "dotenv", "sam"], default="json")
     p.add_argument("--quiet", action="store_true")
@@ -399,10 +471,14 @@ def main(argv=None):
         print("up" if up else "down")
         return 0 if up else 1
 
+    if a.command == "fake-start":
+        return fake_start(a.fake_port)
+    if a.command == "fake-stop":
+        return _stop_background(f"fake-{a.fake_port}")
     if a.command == "helseid-key":
         return helseid_key(a.port, a.name or "helsedialog/helseid-private-key")
 
-    stack = Stack(load_template(), a.prefix, a.port)
+    stack = Stack(load_template(), a.prefix, a.port, a.fake_port)
     if a.command == "provision":
         created = provision(stack, quiet=a.quiet)
         out = {"prefix": a.prefix, "endpoint": endpoint(a.port), **created, "env": stack.all_function_env()}
@@ -421,6 +497,7 @@ def main(argv=None):
         for kv in a.set:
             k, _, v = kv.partition("=")
             env[k] = v
+        check_local(env)
         if a.format == "sam":
             # sam local invoke --env-vars: {"LogicalId": {"VAR": "value"}}
             names = list(stack.all_function_env()) if not a.function or a.function == "all" else [a.function]

@@ -20,12 +20,22 @@ use tracing_subscriber::util::SubscriberInitExt;
 /// `aws_sigv4`'s canonical requests included; `lambda_` every Lambda runtime crate).
 const CAPPED: [&str; 7] = ["lambda_", "aws_", "hyper", "h2", "rustls", "reqwest", "tower"];
 
+/// The Lambda runtime's run loop: its one WARN (without the `concurrency-tokio` feature) says
+/// that `AWS_LAMBDA_MAX_CONCURRENCY` is set. Lambda sets that variable only on Managed
+/// Instances, which the template does not use; `cargo lambda watch` (since 1.9) sets it to `1`
+/// for every function it starts, so every local start warned about the sequential run we want.
+/// Its ERROR lines (a failed runtime-API call) still show.
+const RUN_LOOP: &str = "lambda_runtime::runtime";
+
 /// The filter: the configured level (a level name; anything else means INFO) for helsedialog,
-/// at most WARN for the crates above.
+/// at most WARN for the crates above, at most ERROR for the runtime's run loop.
 pub fn filter(level: Option<&str>) -> Targets {
     let level = level.and_then(|l| LevelFilter::from_str(l.trim()).ok()).unwrap_or(LevelFilter::INFO);
     let capped = level.min(LevelFilter::WARN);
-    CAPPED.iter().fold(Targets::new().with_default(level), |f, krate| f.with_target(*krate, capped))
+    CAPPED
+        .iter()
+        .fold(Targets::new().with_default(level), |f, krate| f.with_target(*krate, capped))
+        .with_target(RUN_LOOP, level.min(LevelFilter::ERROR))
 }
 
 /// Starts the subscriber, writing to stdout (where Lambda collects logs).
@@ -54,6 +64,14 @@ mod tests {
         assert!(!f.would_enable("aws_sigv4::http_request::sign", &tracing::Level::TRACE));
         assert!(!f.would_enable("lambda_http::request", &tracing::Level::DEBUG));
         assert!(f.would_enable("rustls", &tracing::Level::WARN));
+    }
+
+    #[test]
+    fn the_run_loops_concurrency_warning_is_off_and_its_errors_and_other_runtime_warnings_stay() {
+        let f = filter(Some("trace"));
+        assert!(!f.would_enable("lambda_runtime::runtime", &tracing::Level::WARN));
+        assert!(f.would_enable("lambda_runtime::runtime", &tracing::Level::ERROR));
+        assert!(f.would_enable("lambda_runtime::layers::api_response", &tracing::Level::WARN));
     }
 
     #[test]

@@ -24,6 +24,9 @@ pub type Outcome = Result<Value, Value>;
 struct Shared {
     /// When the function first asked for an event: it is initialised and ready.
     ready: std::sync::OnceLock<std::time::Instant>,
+    /// What the function reported to `/runtime/init/error`: every invocation fails with it, as
+    /// in Lambda, whether it was waiting already or comes later.
+    init_error: std::sync::OnceLock<Value>,
     next: Mutex<mpsc::Receiver<(String, Value)>>,
     waiting: Mutex<HashMap<String, oneshot::Sender<Outcome>>>,
 }
@@ -61,6 +64,7 @@ impl LocalLambda {
         let (tx, rx) = mpsc::channel(64);
         let shared = Arc::new(Shared {
             ready: std::sync::OnceLock::new(),
+            init_error: std::sync::OnceLock::new(),
             next: Mutex::new(rx),
             waiting: Mutex::new(HashMap::new()),
         });
@@ -125,6 +129,12 @@ impl LocalLambda {
         let id = format!("req-{}", self.ids.fetch_add(1, Ordering::Relaxed));
         let (tx, rx) = oneshot::channel();
         self.shared.waiting.lock().await.insert(id.clone(), tx);
+        // Checked after registering: `init_error` records first and then fails the waiting.
+        if let Some(err) = self.shared.init_error.get() {
+            if self.shared.waiting.lock().await.remove(&id).is_some() {
+                return Some(Err(err.clone()));
+            }
+        }
         self.events.send((id, event)).await.expect("runtime API is running");
         tokio::time::timeout(limit, rx).await.ok().map(|r| r.expect("outcome delivered"))
     }
@@ -211,6 +221,7 @@ async fn error(State(s): State<Arc<Shared>>, Path(id): Path<String>, body: Bytes
 
 async fn init_error(State(s): State<Arc<Shared>>, body: Bytes) -> StatusCode {
     let err = json(&body);
+    let _ = s.init_error.set(err.clone());
     for (_, tx) in s.waiting.lock().await.drain() {
         let _ = tx.send(Err(err.clone()));
     }

@@ -9,6 +9,7 @@
 use lambda_runtime::{Error, LambdaEvent, run, service_fn};
 use serde_json::{Value, json};
 use shared::adapters::aws::AwsClients;
+use shared::adapters::aws::startup::started;
 use shared::adapters::aws::dynamo::Dynamo;
 use shared::adapters::aws::lambda::{batch_response, parse_event, sqs_event};
 use shared::adapters::aws::sqs::{SqsAlerts, SqsChunkQueue};
@@ -21,14 +22,14 @@ use shared::config::SyncConfig;
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
     shared::telemetry::init();
-    let config = SyncConfig::from_env()?;
-    let aws = AwsClients::from_env().await?;
+    let config = started(SyncConfig::from_env()).await;
+    let aws = started(AwsClients::from_env().await).await;
     let store = Dynamo::new(aws.dynamodb.clone(), config.tables.clone());
     let service = SyncService {
         store: store.clone(),
         citizens: store.clone(),
         queue: SqsChunkQueue::new(aws.sqs.clone(), &config.work_queue_url),
-        aktiv: helsenorge::from_config(&config.helsenorge, &aws.sdk, config.nhn_timeout).await?,
+        aktiv: started(helsenorge::from_config(&config.helsenorge, &aws.sdk, config.nhn_timeout).await).await,
         alerts: SqsAlerts::new(aws.sqs.clone(), &config.alerts_queue_url),
         clock: SystemClock,
         dead_letters: store,

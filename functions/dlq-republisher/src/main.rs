@@ -10,6 +10,7 @@ use lambda_runtime::{Error, LambdaEvent, run, service_fn};
 use serde_json::Value;
 use shared::adapters::Tee;
 use shared::adapters::aws::AwsClients;
+use shared::adapters::aws::startup::started;
 use shared::adapters::aws::dynamo::{Dynamo, Tables};
 use shared::adapters::aws::lambda::parse_event;
 use shared::adapters::aws::parked::DynamoParked;
@@ -21,8 +22,8 @@ use shared::config::DeadLetterConfig;
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
     shared::telemetry::init();
-    let config = DeadLetterConfig::from_env(true)?;
-    let aws = AwsClients::from_env().await?;
+    let config = started(DeadLetterConfig::from_env(true)).await;
+    let aws = started(AwsClients::from_env().await).await;
     let ops = Dynamo::new(aws.dynamodb.clone(), Tables { operations: config.operations_table.clone(), ..Tables::default() });
     let service = RepublishService {
         queues: SqsRequeue::new(aws.sqs.clone()),

@@ -8,6 +8,7 @@
 use lambda_runtime::{Error, LambdaEvent, run, service_fn};
 use serde_json::Value;
 use shared::adapters::aws::AwsClients;
+use shared::adapters::aws::startup::started;
 use shared::adapters::aws::dynamo::Dynamo;
 use shared::adapters::aws::lambda::{batch_response, sqs_event_with_transport};
 use shared::adapters::aws::sqs::SqsOutbox;
@@ -20,8 +21,8 @@ use shared::config::InboundConfig;
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
     shared::telemetry::init();
-    let config = InboundConfig::from_env()?;
-    let aws = AwsClients::from_env().await?;
+    let config = started(InboundConfig::from_env()).await;
+    let aws = started(AwsClients::from_env().await).await;
     let store = Dynamo::new(aws.dynamodb.clone(), config.tables.clone());
     let inbound = InboundService {
         gate: store.clone(),

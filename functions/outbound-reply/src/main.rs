@@ -7,6 +7,7 @@
 use lambda_runtime::{Error, LambdaEvent, run, service_fn};
 use serde_json::Value;
 use shared::adapters::aws::AwsClients;
+use shared::adapters::aws::startup::started;
 use shared::adapters::aws::dynamo::Dynamo;
 use shared::adapters::aws::lambda::{batch_response, sqs_event};
 use shared::adapters::aws::sqs::SqsOutbox;
@@ -19,8 +20,8 @@ use shared::config::OutboundConfig;
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
     shared::telemetry::init();
-    let config = OutboundConfig::from_env()?;
-    let aws = AwsClients::from_env().await?;
+    let config = started(OutboundConfig::from_env()).await;
+    let aws = started(AwsClients::from_env().await).await;
     let store = Dynamo::new(aws.dynamodb.clone(), config.tables.clone());
     let service = OutboundService {
         gate: store.clone(),

@@ -9,6 +9,7 @@ use std::time::Duration;
 use lambda_runtime::{Error, LambdaEvent, run, service_fn};
 use serde_json::Value;
 use shared::adapters::aws::AwsClients;
+use shared::adapters::aws::startup::started;
 use shared::adapters::aws::dynamo::{Dynamo, Tables};
 use shared::adapters::aws::lambda::{http_request, http_response};
 use shared::adapters::helsenorge;
@@ -19,11 +20,11 @@ use shared::config::StatusIconConfig;
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
     shared::telemetry::init();
-    let config = StatusIconConfig::from_env()?;
-    let aws = AwsClients::from_env().await?;
+    let config = started(StatusIconConfig::from_env()).await;
+    let aws = started(AwsClients::from_env().await).await;
     let tables = Tables { citizens: config.citizens_table.clone(), ..Tables::default() };
     // The HTTP client's own timeout backs up the deadline on the whole lookup.
-    let aktiv = helsenorge::from_config(&config.helsenorge, &aws.sdk, config.deadline + Duration::from_millis(500)).await?;
+    let aktiv = started(helsenorge::from_config(&config.helsenorge, &aws.sdk, config.deadline + Duration::from_millis(500)).await).await;
     let service = IconService {
         aktiv,
         citizens: Dynamo::new(aws.dynamodb.clone(), tables),

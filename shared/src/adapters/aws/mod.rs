@@ -6,6 +6,7 @@ pub mod dynamo;
 pub mod lambda;
 pub mod parked;
 pub mod sqs;
+pub mod startup;
 
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 
