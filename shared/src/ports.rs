@@ -93,6 +93,11 @@ pub trait MessageStore: Send + Sync {
     /// Marks the outgoing messages of these inbound messages as sent.
     fn mark_sent(&self, message_ids: &[String]) -> impl Future<Output = Result<(), PortError>> + Send;
 
+    /// R-OUT-3: sets the sending side's fact on these outbound messages (`SendFailed` when an
+    /// attempt to hand them on failed, `Awaiting` when a resend went out), only where no AppRec
+    /// has set one ([`ReceiptFact::is_send_side`]); ids without an outbound record are skipped.
+    fn note_send(&self, outbound_ids: &[String], fact: &ReceiptFact) -> impl Future<Output = Result<(), PortError>> + Send;
+
     /// The citizen's administrative journal, oldest first.
     fn journal(&self, citizen: &NationalId) -> impl Future<Output = Result<Vec<JournalEntry>, PortError>> + Send;
 

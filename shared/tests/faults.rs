@@ -94,6 +94,7 @@ faulty!(GateReader, fn gate_facts(&self, c: &NationalId, s: &ServiceKey) -> Gate
 faulty!(MessageStore,
     fn record(&self, d: &Delivery) -> Recorded;
     fn mark_sent(&self, ids: &[String]) -> ();
+    fn note_send(&self, ids: &[String], f: &ReceiptFact) -> ();
     fn journal(&self, c: &NationalId) -> Vec<JournalEntry>;
     fn inbox(&self, d: &DepartmentCode) -> Vec<InboxItem>;
 );

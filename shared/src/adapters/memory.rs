@@ -162,6 +162,16 @@ impl MessageStore for MemoryDb {
         Ok(())
     }
 
+    async fn note_send(&self, outbound_ids: &[String], fact: &ReceiptFact) -> Result<(), PortError> {
+        let mut s = self.state();
+        for id in outbound_ids {
+            if let Some(o) = s.outbound.get_mut(id).filter(|o| o.receipt.is_send_side()) {
+                o.receipt = fact.clone();
+            }
+        }
+        Ok(())
+    }
+
     async fn journal(&self, citizen: &NationalId) -> Result<Vec<JournalEntry>, PortError> {
         let mut v = self.state().journal.get(citizen).cloned().unwrap_or_default();
         v.sort_by(|a, b| (a.at, &a.message_id).cmp(&(b.at, &b.message_id)));

@@ -14,6 +14,7 @@ use crate::domain::message::{
     Outgoing, RawSender, OutMessage, check_text, envelope_head, parse_envelope,
 };
 use crate::domain::receipt::{AppRec, KithErrorCode, ReceiptFact};
+use crate::domain::reply::OutboundMessage;
 use crate::domain::{IdMode, NationalId};
 pub use super::RecordIn;
 pub use super::pipeline::{Pending, ProcessError, SEND_LEASE};
@@ -22,6 +23,10 @@ use crate::ports::{
     AppointmentStore, Clock, DeadLetterLog, Delivery, GateReader, HelsenorgeOutbox, MessageStore, OutboundStore,
     ReceiptApplied,
 };
+
+/// The sender recorded on messages helsedialog itself writes to the citizen (R-APT-3's return
+/// message), where a staff reply has the staff member's id.
+pub const SYSTEM_SENDER: &str = "helsedialog";
 
 /// Why an inbound record could not be processed now.
 pub type InboundError = ProcessError;
@@ -235,6 +240,16 @@ where
                             ..entry(EntryKind::ReturnMessage, Author::System, subject, REGULAR_REFUSED_TEXT)
                         });
                         d.inbox.push(inbox(".return", EntryKind::ReturnMessage, subject));
+                        // R-OUT-3: the return message is an outbound message with a receipt
+                        // status, so the AppRec answering `{id}.return` finds its record.
+                        d.outbound = Some(OutboundMessage {
+                            message_id: format!("{message_id}.return"),
+                            citizen: citizen.clone(),
+                            service: service.clone(),
+                            staff_id: SYSTEM_SENDER.to_string(),
+                            sent_at: now,
+                            receipt: ReceiptFact::Awaiting,
+                        });
                         d.outgoing.push(Outgoing::new(
                             format!("{message_id}.return"),
                             OutMessage::DialogMessage {

@@ -539,6 +539,33 @@ impl MessageStore for Dynamo {
         batch_write(&self.client, &self.tables.messages, requests).await
     }
 
+    /// One conditional UpdateItem per id on `OUT#<id>`: only where the item exists and no
+    /// AppRec has set the receipt (`receipt.kind` still awaiting or send-failed).
+    async fn note_send(&self, outbound_ids: &[String], fact: &ReceiptFact) -> Result<(), PortError> {
+        let value = AttributeValue::M(to_item("receipt", fact)?);
+        for id in outbound_ids {
+            let r = self
+                .client
+                .update_item()
+                .table_name(&self.tables.messages)
+                .set_key(Some(key(format!("OUT#{id}"), "OUT")))
+                .update_expression("SET receipt = :r")
+                .condition_expression("attribute_exists(pk) AND receipt.#k IN (:awaiting, :failed)")
+                .expression_attribute_names("#k", "kind")
+                .expression_attribute_values(":r", value.clone())
+                .expression_attribute_values(":awaiting", s("awaiting"))
+                .expression_attribute_values(":failed", s("send-failed"))
+                .send()
+                .await;
+            match r {
+                Ok(_) => {}
+                Err(e) if e.as_service_error().is_some_and(|se| se.is_conditional_check_failed_exception()) => {}
+                Err(e) => return Err(classify("note send state", e)),
+            }
+        }
+        Ok(())
+    }
+
     async fn journal(&self, citizen: &NationalId) -> Result<Vec<JournalEntry>, PortError> {
         let items = self.query_pk(&self.tables.messages, &format!("JOURNAL#{}", citizen.expose()), "").await?;
         items.into_iter().map(|i| from_item("journal entry", i)).collect()
