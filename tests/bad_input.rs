@@ -35,7 +35,7 @@ async fn every_bad_input_gets_a_coded_answer_or_a_recorded_dead_letter() {
     let sqs = Sqs::new(&sdk);
     store.put_citizen(&consented_citizen(CITIZEN, &service())).await.unwrap();
     store.put_activation(&usable_activation(&service())).await.unwrap();
-    store.replace_plan(&id(CITIZEN), &service(), &[fixtures::dated("A-1", &service(), ts("2027-03-28T08:00:00Z"))]).await.unwrap();
+    store.replace_plan(&id(CITIZEN), &service(), 0, &[fixtures::dated("A-1", &service(), ts("2027-03-28T08:00:00Z"))]).await.unwrap();
 
     let fake = Fake::start(SocketAddr::from(([127, 0, 0, 1], 0)), Default::default()).await.unwrap();
     let icon_env = stack.function_env_with_fake("StatusIconFunction", &fake);

@@ -285,6 +285,9 @@ pub enum EntryKind {
     ReturnMessage,
     /// A reply from staff.
     Reply,
+    /// A kept cancellation whose assignment the EPJ moved when it re-dated the plan: staff
+    /// must decide whether it still holds (R-APT-5).
+    RedateFlag,
 }
 
 /// An entry in the citizen's administrative journal (R-IN-1).
