@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 use shared::adapters::aws::dynamo::Dynamo;
 use shared::domain::message::{OutMessage, Outgoing};
 use shared::domain::receipt::OutboundStatus;
-use shared::domain::reply::{MAX_ATTACHMENTS_BYTES, ReplyOutcome, ReplyResult};
+use shared::domain::reply::{ReplyOutcome, ReplyResult};
 use shared::fixtures::{CITIZEN, consented_citizen, id, service, usable_activation};
 use shared::ports::{MessageStore, OutboundStore};
 
@@ -82,11 +82,11 @@ async fn r_acc_1_r_acc_2_r_out_1_r_out_2_every_refusal_reaches_the_epj_and_nothi
     r["service"] = json!({"department": "1151", "serviceType": "HS"});
     r["staff"]["departments"] = json!(["1151"]);
     cases.push(("not-activated", r, "not-activated"));
-    let mut r = request("too-big");
-    r["attachments"] = json!([{"name": "x.pdf", "mediaType": "application/pdf", "size": MAX_ATTACHMENTS_BYTES + 1, "contentRef": "d1"}]);
-    cases.push(("too-big", r, "attachments-too-large"));
+    let mut r = request("not-base64");
+    r["attachments"] = json!([{"name": "x.pdf", "mediaType": "application/pdf", "content": "JVBERi0x*LjQK"}]);
+    cases.push(("not-base64", r, "attachment-not-base64"));
     let mut r = request("exe");
-    r["attachments"] = json!([{"name": "x.exe", "mediaType": "application/x-msdownload", "size": 10, "contentRef": "d1"}]);
+    r["attachments"] = json!([{"name": "x.exe", "mediaType": "application/x-msdownload", "content": "TVo="}]);
     cases.push(("exe", r, "media-type-not-allowed"));
     let mut r = request("empty");
     r["body"] = json!("   ");
@@ -109,10 +109,10 @@ async fn r_acc_1_r_acc_2_r_out_1_r_out_2_every_refusal_reaches_the_epj_and_nothi
 }
 
 #[tokio::test]
-async fn r_out_4_exactly_12_mib_is_sent_and_idempotent_resend_sends_once() {
+async fn r_out_4_an_attachment_travels_with_its_content_and_a_resend_sends_once() {
     let e = env("limits").await;
     let mut max = request("max");
-    max["attachments"] = json!([{"name": "scan.pdf", "mediaType": "application/pdf", "size": MAX_ATTACHMENTS_BYTES, "contentRef": "doc-9"}]);
+    max["attachments"] = json!([{"name": "scan.pdf", "mediaType": "application/pdf", "content": "JVBERi0xLjQK"}]);
     assert!(send(&e, &[("s1", max.clone())]).await.is_empty());
     // The same request delivered again: twice concurrently in one batch, then once more.
     assert!(send(&e, &[("s2", max.clone()), ("s3", max.clone())]).await.is_empty());
@@ -121,7 +121,7 @@ async fn r_out_4_exactly_12_mib_is_sent_and_idempotent_resend_sends_once() {
     let messages: Vec<&Outgoing> = to_hn.iter().filter(|o| matches!(o.message, OutMessage::DialogMessage { .. })).collect();
     assert_eq!(messages.len(), 1, "sent once");
     let OutMessage::DialogMessage { attachments, citizen, .. } = &messages[0].message else { unreachable!() };
-    assert_eq!(attachments[0].size, MAX_ATTACHMENTS_BYTES);
+    assert_eq!(attachments[0].content.decoded_len(), Some(9), "the content itself, measured decoded");
     assert_eq!(citizen, &id(CITIZEN));
     assert_eq!(e.store.journal(&id(CITIZEN)).await.unwrap().len(), 1, "journaled once on the citizen");
     e.outbound.stop().await;

@@ -370,7 +370,7 @@ pub enum OutMessage {
         subject: String,
         /// Body.
         body: String,
-        /// Attachments by reference (the bridge fetches the content).
+        /// Attachments with their content (base64, as `RefDoc` carries it).
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         attachments: Vec<super::reply::Attachment>,
     },
