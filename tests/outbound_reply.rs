@@ -1,6 +1,6 @@
-//! outbound-reply end to end on moto: every refusal, the 12 MB boundary, idempotent resend,
-//! the three receipt statuses (AppRecs fed back through inbound-message), and no national id,
-//! subject or body in the logs of either function.
+//! outbound-reply end to end on moto: every refusal, attachments with their content, idempotent
+//! resend, the receipt statuses (AppRecs fed back through inbound-message, send failures noted
+//! on the record), and no national id, subject or body in the logs of either function.
 
 use aws_sdk_dynamodb::Client as Ddb;
 use aws_sdk_sqs::Client as Sqs;
@@ -203,4 +203,34 @@ async fn sample_events_give_their_documented_outcomes() {
         assert_eq!(res[0].outcome, want, "{name}: {:?}", res[0]);
     }
     e.outbound.stop().await;
+}
+
+#[tokio::test]
+async fn r_out_3_a_send_failure_is_noted_on_the_record_until_a_resend_or_an_apprec() {
+    use shared::domain::receipt::{Flag, ReceiptFact, SEND_FAILED_TEXT};
+    use shared::domain::reply::OutboundMessage;
+    let stack = LocalStack::provision("sendstate");
+    let store = Dynamo::new(Ddb::new(&sdk_config().await), stack.tables());
+    let sent_at = shared::fixtures::ts("2026-03-01T10:00:00Z");
+    let later = shared::fixtures::ts("2026-03-03T10:00:00Z");
+    let reply = OutboundMessage {
+        message_id: "r-sf".into(),
+        citizen: id(CITIZEN),
+        service: service(),
+        staff_id: "s1".into(),
+        sent_at,
+        receipt: ReceiptFact::Awaiting,
+    };
+    store.put_outbound(&reply).await.unwrap();
+    let status = |store: Dynamo| async move { store.reply("r-sf").await.unwrap().unwrap().status(later, SignedDuration::from_hours(1)) };
+    let failed = ReceiptFact::SendFailed { at: sent_at, reason: SEND_FAILED_TEXT.into() };
+    let ids = ["r-sf".to_string(), "r-unknown".to_string()];
+    store.note_send(&ids, &failed).await.unwrap();
+    assert_eq!(status(store.clone()).await.flag(), Flag::RedFlag, "send error, not missing");
+    store.note_send(&ids, &ReceiptFact::Awaiting).await.unwrap();
+    assert_eq!(status(store.clone()).await, OutboundStatus::Missing, "went out: now a missing receipt is violet");
+    store.apply_receipt("r-sf", &ReceiptFact::Ok { at: later }).await.unwrap();
+    store.note_send(&ids, &failed).await.unwrap();
+    assert_eq!(status(store.clone()).await, OutboundStatus::ReceiptOk, "an AppRec's fact is final");
+    assert!(store.reply("r-unknown").await.unwrap().is_none(), "no record is made up");
 }
