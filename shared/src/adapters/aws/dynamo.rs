@@ -578,29 +578,11 @@ impl MessageStore for Dynamo {
         batch_write(&self.client, &self.tables.messages, requests).await
     }
 
-    /// One conditional UpdateItem per id on `OUT#<id>`: only where the item exists and no
-    /// AppRec has set the receipt (`receipt.kind` still awaiting or send-failed).
+    /// One conditional UpdateItem per id on `OUT#<id>` ([`Dynamo::set_receipt`]): only where
+    /// the item exists and no AppRec has set the receipt.
     async fn note_send(&self, outbound_ids: &[String], fact: &ReceiptFact) -> Result<(), PortError> {
-        let value = AttributeValue::M(to_item("receipt", fact)?);
         for id in outbound_ids {
-            let r = self
-                .client
-                .update_item()
-                .table_name(&self.tables.messages)
-                .set_key(Some(key(format!("OUT#{id}"), "OUT")))
-                .update_expression("SET receipt = :r")
-                .condition_expression("attribute_exists(pk) AND receipt.#k IN (:awaiting, :failed)")
-                .expression_attribute_names("#k", "kind")
-                .expression_attribute_values(":r", value.clone())
-                .expression_attribute_values(":awaiting", s("awaiting"))
-                .expression_attribute_values(":failed", s("send-failed"))
-                .send()
-                .await;
-            match r {
-                Ok(_) => {}
-                Err(e) if e.as_service_error().is_some_and(|se| se.is_conditional_check_failed_exception()) => {}
-                Err(e) => return Err(classify("note send state", e)),
-            }
+            self.set_receipt(id, fact, true).await?;
         }
         Ok(())
     }
@@ -719,22 +701,39 @@ impl OutboundStore for Dynamo {
 
     /// One conditional UpdateItem on `OUT#<id>`; a missing item means an unknown message.
     async fn apply_receipt(&self, answers_message_id: &str, fact: &ReceiptFact) -> Result<ReceiptApplied, PortError> {
-        let r = self
+        Ok(if self.set_receipt(answers_message_id, fact, false).await? {
+            ReceiptApplied::Updated
+        } else {
+            ReceiptApplied::UnknownMessage
+        })
+    }
+}
+
+impl Dynamo {
+    /// Sets the receipt fact of `OUT#<id>` if the item exists (and, with `send_side_only`, if
+    /// no AppRec has set it: `receipt.kind` still awaiting or send-failed). False when the
+    /// condition did not hold.
+    async fn set_receipt(&self, message_id: &str, fact: &ReceiptFact, send_side_only: bool) -> Result<bool, PortError> {
+        let mut update = self
             .client
             .update_item()
             .table_name(&self.tables.messages)
-            .set_key(Some(key(format!("OUT#{answers_message_id}"), "OUT")))
+            .set_key(Some(key(format!("OUT#{message_id}"), "OUT")))
             .update_expression("SET receipt = :r")
-            .condition_expression("attribute_exists(pk)")
-            .expression_attribute_values(":r", AttributeValue::M(to_item("receipt", fact)?))
-            .send()
-            .await;
-        match r {
-            Ok(_) => Ok(ReceiptApplied::Updated),
-            Err(e) if e.as_service_error().is_some_and(|se| se.is_conditional_check_failed_exception()) => {
-                Ok(ReceiptApplied::UnknownMessage)
-            }
-            Err(e) => Err(classify("apply receipt", e)),
+            .expression_attribute_values(":r", AttributeValue::M(to_item("receipt", fact)?));
+        update = if send_side_only {
+            update
+                .condition_expression("attribute_exists(pk) AND receipt.#k IN (:awaiting, :failed)")
+                .expression_attribute_names("#k", "kind")
+                .expression_attribute_values(":awaiting", s("awaiting"))
+                .expression_attribute_values(":failed", s("send-failed"))
+        } else {
+            update.condition_expression("attribute_exists(pk)")
+        };
+        match update.send().await {
+            Ok(_) => Ok(true),
+            Err(e) if e.as_service_error().is_some_and(|se| se.is_conditional_check_failed_exception()) => Ok(false),
+            Err(e) => Err(classify("set receipt", e)),
         }
     }
 }
