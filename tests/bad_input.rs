@@ -1,7 +1,9 @@
 //! The bad-input corpus (`tests/bad-input/`, one case a file with its expected outcome) through
 //! the real functions on the local stack. Every case gets a clear coded answer (AppRec
 //! rejection, a refusal for the EPJ, HTTP 400) or a recorded dead letter: never a panic, a hang
-//! or a silent drop.
+//! or a silent drop. Cases with an `event` are whole Lambda events (the runtime's edge): the
+//! invocation fails with an error that names what is wrong, and no national id reaches an
+//! answer or a log line.
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -24,7 +26,12 @@ struct Case {
     function: String,
     expect: String,
     why: String,
+    /// An SQS body or HTTP body.
+    #[serde(default)]
     body: String,
+    /// A whole Lambda event instead.
+    #[serde(default)]
+    event: Option<serde_json::Value>,
 }
 
 #[tokio::test]
@@ -43,6 +50,9 @@ async fn every_bad_input_gets_a_coded_answer_or_a_recorded_dead_letter() {
         ("inbound-message", LocalLambda::start("inbound-message", &stack.function_env("InboundMessageFunction")).await),
         ("outbound-reply", LocalLambda::start("outbound-reply", &stack.function_env("OutboundReplyFunction")).await),
         ("status-icon", LocalLambda::start("status-icon", &icon_env).await),
+        ("consent-sync", LocalLambda::start("consent-sync", &stack.function_env_with_fake("ConsentSyncFunction", &fake)).await),
+        ("dlq-republisher", LocalLambda::start("dlq-republisher", &stack.function_env("DlqRepublisherFunction")).await),
+        ("summary-alert", LocalLambda::start("summary-alert", &stack.function_env("SummaryAlertFunction")).await),
     ]);
 
     let mut files: Vec<_> = std::fs::read_dir(root().join("tests/bad-input")).unwrap().map(|f| f.unwrap().path()).collect();
@@ -54,9 +64,15 @@ async fn every_bad_input_gets_a_coded_answer_or_a_recorded_dead_letter() {
         let case: Case = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
         let lambda = &lambdas[case.function.as_str()];
         let sqs_id = format!("sqs-{name}");
-        if case.function == "status-icon" {
+        if case.expect == "invocation-error" {
+            let event = case.event.clone().unwrap_or_else(|| panic!("{name}: an event"));
+            let err = lambda.invoke(event).await.err().unwrap_or_else(|| panic!("{name}: refused ({})", case.why));
+            assert!(err["errorMessage"].as_str().is_some_and(|m| !m.is_empty()), "{name}: says why: {err}");
+            assert!(!err.to_string().contains("3010829992") && !err.to_string().contains("AAAAAAAA"), "{name}: {err}");
+        } else if case.function == "status-icon" {
             let p = if case.body.contains("nationalIds") { "/status-icons" } else { "/status-icon" };
-            let resp = lambda.invoke(http_event(p, &case.body)).await.unwrap_or_else(|e| panic!("{name}: {e}"));
+            let event = case.event.clone().unwrap_or_else(|| http_event(p, &case.body));
+            let resp = lambda.invoke(event).await.unwrap_or_else(|e| panic!("{name}: {e}"));
             let status = resp["statusCode"].as_u64().unwrap_or(0);
             assert_eq!(format!("http{status}"), case.expect, "{name}: {}", case.why);
             assert!(!resp["body"].as_str().unwrap_or("").contains("3010829992"), "{name}: the id is not echoed");
@@ -104,7 +120,9 @@ async fn every_bad_input_gets_a_coded_answer_or_a_recorded_dead_letter() {
         tried += 1;
     }
     for (name, l) in &lambdas {
-        assert!(!l.logs().contains("panicked"), "{name} panicked");
+        let logs = l.logs();
+        assert!(!logs.contains("panicked"), "{name} panicked");
+        assert!(!logs.contains("30108299920") && !logs.contains("AAAAAAAAAAAA"), "{name} logged an id or the raw input");
     }
     println!("bad-input corpus: {tried} cases, each answered as expected");
 }

@@ -121,7 +121,7 @@ async fn queue_depth(e: &Env, logical: &str) -> usize {
 }
 
 #[tokio::test]
-async fn r_dlq_1_to_5_a_message_that_always_fails_is_republished_10_times_parked_and_summarized() {
+async fn r_dlq_2_a_message_that_always_fails_is_republished_10_times_parked_and_summarized() {
     let e = env("always").await;
     let inbound = LocalLambda::start("inbound-message", &inbound_env(&e, true)).await;
     let body = fixtures::dialog_json("hn-always-fails", CITIZEN, &service());
@@ -145,7 +145,8 @@ async fn r_dlq_1_to_5_a_message_that_always_fails_is_republished_10_times_parked
     assert_eq!(back.len(), 10, "a BackOnDeadLetterQueue alert each time it came back");
     assert!(back.iter().all(|err| err.as_deref().is_some_and(|t| t.contains("failed"))), "with the error: {back:?}");
     assert_eq!(a.iter().filter(|x| matches!(x, Alert::Parked { .. })).count(), 1);
-    assert_eq!(queue_depth(&e, "ParkedQueue").await, 1, "parked: count in = processed (0) + parked (1)");
+    let listed = e.republisher.invoke(json!({"action": "list-parked"})).await.unwrap();
+    assert_eq!(listed["parked"].as_array().map(Vec::len), Some(1), "parked: count in = processed (0) + parked (1)");
     assert_eq!(queue_depth(&e, "InboundQueue").await + queue_depth(&e, "InboundDeadLetterQueue").await, 0);
 
     let mut s_env = e.stack.function_env("SummaryAlertFunction");
@@ -160,13 +161,22 @@ async fn r_dlq_1_to_5_a_message_that_always_fails_is_republished_10_times_parked
     let text = serde_json::to_string(&a).unwrap();
     assert!(!text.contains(CITIZEN), "alerts carry no national id");
 
-    let listed = e.republisher.invoke(json!({"action": "list-parked"})).await.unwrap();
+    // One id everywhere: the parked alert names the id that list-parked shows and send-back takes.
     let parked_id = listed["parked"][0]["messageId"].as_str().unwrap().to_string();
+    assert!(a.iter().any(|x| matches!(x, Alert::Parked { message_id, .. } if *message_id == parked_id)));
+    let inspected = e.republisher.invoke(json!({"action": "inspect", "messageId": parked_id})).await.unwrap();
+    assert_eq!(inspected["bodyBytes"], body.len(), "the body is kept durably: {inspected}");
+    assert!(!inspected.to_string().contains(CITIZEN), "inspect shows no body");
+    // An unknown id is "not found" at once, and hides nothing: the right id works right after.
+    let unknown = e.republisher.invoke(json!({"action": "send-back", "messageId": "no-such-id"})).await;
+    assert!(unknown.is_err_and(|err| err.to_string().contains("no parked message")), "an unknown id is not found");
     // Support fixes the fault and sends it back by hand: processed once.
     inbound.stop().await;
     let fixed = LocalLambda::start("inbound-message", &inbound_env(&e, false)).await;
     let sent: Value = e.republisher.invoke(json!({"action": "send-back", "messageId": parked_id})).await.unwrap();
     assert_eq!(sent["sentBack"], true);
+    let listed = e.republisher.invoke(json!({"action": "list-parked"})).await.unwrap();
+    assert_eq!(listed["parked"], json!([]), "no longer parked");
     assert_eq!(pump(&e, &fixed).await, 1);
     assert_eq!(e.store.journal(&fixtures::id(CITIZEN)).await.unwrap().len(), 1);
     summary.stop().await;
@@ -192,7 +202,13 @@ async fn r_dlq_1_a_message_whose_fault_clears_after_3_republishes_is_processed_e
     }
     assert_eq!(processed, 1, "processed exactly once");
     assert_eq!(e.store.journal(&fixtures::id(CITIZEN)).await.unwrap().len(), 1);
-    assert_eq!(queue_depth(&e, "ParkedQueue").await, 0, "nothing parked");
+    let listed = e.republisher.invoke(json!({"action": "list-parked"})).await.unwrap();
+    assert_eq!(listed["parked"], json!([]), "nothing parked");
+    // Anything but a known action is refused, never taken for "republish".
+    for bad in [json!({"action": 30108299920_u64}), json!([1, 2, 3]), json!({}), json!({"action": "republish", "x": 1})] {
+        let refused = e.republisher.invoke(bad).await;
+        assert!(refused.as_ref().is_err_and(|err| !err.to_string().contains("30108299920")), "refused without echoing the value: {refused:?}");
+    }
     let republished = alerts(&e).await.iter().filter(|a| matches!(a, Alert::Republished { .. })).count();
     assert_eq!(republished, 3);
     inbound.stop().await;

@@ -11,7 +11,10 @@ appears in the functions' logs, the alerts or the error records.
 - names and message texts: every subject, body, text, name and file name in events/ (nested
   JSON bodies included), at least 6 characters;
 - where: the log file, and every item of the Operations table (dead-letter records, parked
-  records, recorded alerts) and every message still on the alerts queue, read from moto.
+  records, recorded alerts) and every message still on the alerts queue, read from moto. A
+  parked message's `body` attribute is the message itself, kept on purpose until support
+  sends it back or resolves it (R-DLQ-2; the table is encrypted at rest): it is the one
+  attribute not scanned (every other attribute and item is), and a PARKED item without one fails.
 
 Prints where a leak is and of what kind, never the leaked value itself.
 """
@@ -106,7 +109,14 @@ def aws_records(port: int, stack_json: Path):
         start = page.get("LastEvaluatedKey")
         if not start:
             break
-    records = [(f"{table} {i['pk']['S']}/{i['sk']['S']}", json.dumps(i, ensure_ascii=False)) for i in items]
+    records = []
+    for i in items:
+        where = f"{table} {i['pk']['S']}/{i['sk']['S']}"
+        if i["pk"]["S"] == "PARKED":
+            if "S" not in i.get("body", {}):
+                raise SystemExit(f"privacy check: {where} is a parked item without its body")
+            i = {k: v for k, v in i.items() if k != "body"}
+        records.append((where, json.dumps(i, ensure_ascii=False)))
     url = stack["queues"]["AlertsQueue"]
     msgs = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=0).get("Messages", [])
     records += [(f"AlertsQueue {m['MessageId']}", m["Body"]) for m in msgs]

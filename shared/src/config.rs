@@ -237,10 +237,8 @@ pub struct DeadLetterConfig {
     pub operations_table: String,
     /// `ALERTS_QUEUE_URL`.
     pub alerts_queue_url: String,
-    /// `PARKED_QUEUE_URL` (republisher only).
-    pub parked_queue_url: String,
-    /// `REDRIVE_PAIRS`: `dlqUrl=sourceUrl,…` (republisher only).
-    pub redrive_pairs: String,
+    /// `REDRIVE_PAIRS`: `dlqUrl=sourceUrl,…` (republisher only; a malformed pair is an error).
+    pub redrive_pairs: Vec<RedrivePair>,
     /// `REPUBLISH_BASE_DELAY_SECS` (default 30): the first republish's delay, doubled each time.
     pub base_delay_secs: u32,
     /// `REPUBLISH_MAX_MESSAGES` (default 500): at most this many messages per run.
@@ -252,15 +250,62 @@ pub struct DeadLetterConfig {
 impl DeadLetterConfig {
     /// Reads the configuration; the republisher also needs the queue variables.
     pub fn from_env(republisher: bool) -> Result<Self, ConfigError> {
-        let queue = |name| if republisher { required(name) } else { Ok(String::new()) };
         Ok(Self {
             operations_table: required("OPERATIONS_TABLE")?,
             alerts_queue_url: required("ALERTS_QUEUE_URL")?,
-            parked_queue_url: queue("PARKED_QUEUE_URL")?,
-            redrive_pairs: queue("REDRIVE_PAIRS")?,
+            redrive_pairs: if republisher { parse_pairs(&required("REDRIVE_PAIRS")?)? } else { vec![] },
             base_delay_secs: parsed_or("REPUBLISH_BASE_DELAY_SECS", 30)?,
             max_messages: parsed_or("REPUBLISH_MAX_MESSAGES", 500)?,
             all_clear: parsed_or("SUMMARY_ALL_CLEAR", false)?,
         })
+    }
+}
+
+/// A dead-letter queue and the queue its messages came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RedrivePair {
+    /// The dead-letter queue's URL.
+    pub dead_letter_url: String,
+    /// The source queue's URL.
+    pub source_url: String,
+}
+
+impl RedrivePair {
+    /// The source queue's name (the URL's last segment), as recorded in dead letters.
+    pub fn source_name(&self) -> &str {
+        self.source_url.rsplit('/').next().unwrap_or(&self.source_url)
+    }
+}
+
+/// Parses `REDRIVE_PAIRS`: `dlqUrl=sourceUrl,dlqUrl=sourceUrl`. A pair without `=`, with an
+/// empty side, or naming the same queue twice is an error, never silently dropped.
+pub fn parse_pairs(text: &str) -> Result<Vec<RedrivePair>, ConfigError> {
+    let invalid = |reason| ConfigError::Invalid { name: "REDRIVE_PAIRS", reason };
+    let pairs = text
+        .split(',')
+        .map(|p| {
+            let (d, s) = p.split_once('=').ok_or(invalid("a pair is not dlqUrl=sourceUrl"))?;
+            let pair = RedrivePair { dead_letter_url: d.trim().into(), source_url: s.trim().into() };
+            if pair.dead_letter_url.is_empty() || pair.source_url.is_empty() || pair.dead_letter_url == pair.source_url {
+                return Err(invalid("a pair has an empty side or the same queue twice"));
+            }
+            Ok(pair)
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(pairs)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redrive_pairs_are_parsed_and_a_bad_pair_is_an_error() {
+        let pairs = parse_pairs("https://q/1/InDlq=https://q/1/In, https://q/1/OutDlq=https://q/1/Out").unwrap();
+        assert_eq!(pairs.len(), 2);
+        assert_eq!(pairs[1].source_name(), "Out");
+        for bad in ["https://q/1/InDlq", "=https://q/1/In", "a=b,", "https://q/1/In=https://q/1/In"] {
+            assert!(matches!(parse_pairs(bad), Err(ConfigError::Invalid { name: "REDRIVE_PAIRS", .. })), "{bad}");
+        }
     }
 }

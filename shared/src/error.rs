@@ -64,8 +64,3 @@ impl Retryable for PortError {
         matches!(self, Self::Transient { .. } | Self::Conflict { .. })
     }
 }
-
-/// Returned by a function whose use case is not built yet. It never counts as success.
-#[derive(Debug, thiserror::Error)]
-#[error("{0} is not implemented yet")]
-pub struct NotImplemented(pub &'static str);

@@ -319,12 +319,19 @@ pub trait Requeue: Send + Sync {
     fn delete(&self, queue_url: &str, receipt_handle: &str) -> impl Future<Output = Result<(), PortError>> + Send;
 }
 
-/// Parked messages, as kept for support (R-DLQ-2, R-DLQ-5).
+/// Parked messages, kept durably with their bodies until support sends them back or resolves
+/// them (R-DLQ-2), listed for the summary (R-DLQ-5).
 pub trait ParkedStore: Send + Sync {
-    /// Keeps a parked message's record.
-    fn park(&self, record: &crate::domain::dead_letter::ParkedRecord) -> impl Future<Output = Result<(), PortError>> + Send;
-    /// Everything parked now, oldest first.
+    /// Keeps a parked message with its body, once per message id: parking the same id again
+    /// (a republisher run that crashed before deleting the dead letter) changes nothing.
+    fn park(&self, message: &crate::domain::dead_letter::ParkedMessage) -> impl Future<Output = Result<(), PortError>> + Send;
+    /// Everything parked now, oldest first, without bodies.
     fn parked(&self) -> impl Future<Output = Result<Vec<crate::domain::dead_letter::ParkedRecord>, PortError>> + Send;
-    /// Forgets a parked message (sent back by hand).
-    fn unpark(&self, message_id: &str) -> impl Future<Output = Result<(), PortError>> + Send;
+    /// One parked message with its body; `None` for an id that is not parked.
+    fn parked_message(
+        &self,
+        message_id: &str,
+    ) -> impl Future<Output = Result<Option<crate::domain::dead_letter::ParkedMessage>, PortError>> + Send;
+    /// Removes a parked message (sent back or resolved); `false` when it was not parked.
+    fn unpark(&self, message_id: &str) -> impl Future<Output = Result<bool, PortError>> + Send;
 }

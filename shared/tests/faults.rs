@@ -20,7 +20,7 @@ use shared::app::inbound::InboundService;
 use shared::app::outbound::OutboundService;
 use shared::app::pipeline::Pipeline;
 use shared::app::republish::{RedrivePair, RepublishService};
-use shared::domain::dead_letter::{Alert, ParkedRecord, RecordedError};
+use shared::domain::dead_letter::{Alert, ParkedMessage, ParkedRecord, RecordedError};
 use shared::domain::message::{InboxItem, JournalEntry, OutMessage, Outgoing, envelope_head};
 use shared::domain::receipt::{AppRecStatus, ReceiptFact};
 use shared::domain::reply::{OutboundMessage, ReplyOutcome};
@@ -120,14 +120,14 @@ faulty!(Requeue,
     fn delete(&self, q: &str, h: &str) -> ();
 );
 faulty!(ParkedStore,
-    fn park(&self, r: &ParkedRecord) -> ();
+    fn park(&self, m: &ParkedMessage) -> ();
     fn parked(&self) -> Vec<ParkedRecord>;
-    fn unpark(&self, m: &str) -> ();
+    fn parked_message(&self, m: &str) -> Option<ParkedMessage>;
+    fn unpark(&self, m: &str) -> bool;
 );
 
 const SOURCE: &str = "http://local/1/Source";
 const DLQ: &str = "http://local/1/SourceDeadLetter";
-const PARKED: &str = "http://local/1/Parked";
 
 /// What one run ended in.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -159,7 +159,6 @@ fn republisher(f: &Faulty, clock: &ManualClock) -> RepublishService<Faulty, Faul
         alerts: f.clone(),
         clock: clock.clone(),
         pairs: vec![RedrivePair { dead_letter_url: DLQ.into(), source_url: SOURCE.into() }],
-        parked_url: PARKED.into(),
         base_delay_secs: 0,
         max_messages: 1000,
     }
@@ -234,7 +233,7 @@ where
 
 /// Helsenorge message ids of what ended parked.
 fn parked_ids(db: &MemoryDb) -> HashSet<String> {
-    db.state().queues.get(PARKED).map(|q| q.iter().filter_map(|m| envelope_head(&m.body).message_id).collect()).unwrap_or_default()
+    db.state().parked.values().filter_map(|m| envelope_head(&m.body).message_id).collect()
 }
 
 /// Messages answered under more than one answer id: a real duplicate the receiver cannot see.
@@ -333,7 +332,7 @@ async fn outbound_run(targets: Vec<Target>) -> Tally {
         async move { svc.handle_batch(&records, 10).await }
     })
     .await;
-    let parked = db.state().queues.get(PARKED).map_or(0, VecDeque::len);
+    let parked = db.state().parked.len();
     let s = db.state();
     let results: Vec<_> = s
         .sent

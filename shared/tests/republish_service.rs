@@ -9,12 +9,12 @@ use shared::adapters::memory::{ManualClock, MemoryDb};
 use shared::app::RecordIn;
 use shared::app::inbound::InboundService;
 use shared::app::pipeline::Pipeline;
-use shared::app::republish::{RedrivePair, RepublishService, summary};
-use shared::domain::dead_letter::Alert;
+use shared::app::republish::{ActionError, DeadLetterAction, DeadLetterAnswer, RedrivePair, RepublishService, summary};
+use shared::domain::dead_letter::{Alert, ParkedMessage, ParkedRecord};
 use shared::domain::{IdMode, NationalId, ServiceKey};
 use shared::error::PortError;
 use shared::fixtures::{self, CITIZEN, id, service, ts};
-use shared::ports::{GateFacts, GateReader, MessageStore, QueuedMessage, Requeue};
+use shared::ports::{GateFacts, GateReader, MessageStore, ParkedStore, QueuedMessage, Requeue};
 
 /// A gate that fails (as DynamoDB throttling would) until its budget of faults is spent.
 #[derive(Clone)]
@@ -35,7 +35,6 @@ impl GateReader for FaultyGate {
 
 const INBOUND: &str = "http://local/123/InboundQueue";
 const DLQ: &str = "http://local/123/InboundDeadLetterQueue";
-const PARKED: &str = "http://local/123/ParkedQueue";
 
 struct World {
     db: MemoryDb,
@@ -71,7 +70,6 @@ fn world(faults: u32) -> World {
         alerts: db.clone(),
         clock,
         pairs: vec![RedrivePair { dead_letter_url: DLQ.into(), source_url: INBOUND.into() }],
-        parked_url: PARKED.into(),
         base_delay_secs: 0,
         max_messages: 100,
     };
@@ -118,7 +116,7 @@ async fn r_dlq_2_a_message_failing_every_time_is_republished_10_times_then_parke
         assert!(error.as_deref().is_some_and(|e| e.contains("injected")), "the recorded error is attached: {error:?}");
     }
     assert_eq!(a.iter().filter(|x| matches!(x, Alert::Parked { .. })).count(), 1);
-    assert_eq!(w.db.state().queues[PARKED].len(), 1, "out of the ordinary flow, in a queue of its own");
+    assert_eq!(w.db.state().parked.len(), 1, "out of the ordinary flow, kept with its body");
     assert!(w.db.state().queues[INBOUND].is_empty() && w.db.state().queues[DLQ].is_empty());
     let Some(Alert::Summary { lines, total, .. }) = summary(&w.db, &w.db, &w.republisher.clock, false).await.unwrap() else { panic!("summary") };
     assert_eq!(total, 1);
@@ -148,20 +146,60 @@ async fn r_dlq_1_a_message_whose_fault_clears_after_3_republishes_is_processed_o
 }
 
 #[tokio::test]
-async fn a_parked_message_is_sent_back_by_hand_and_then_processed() {
+async fn r_dlq_2_a_parked_message_is_kept_with_its_body_under_one_id_and_sent_back_by_hand() {
     let w = world(u32::MAX);
-    w.db.send(INBOUND, &fixtures::dialog_json("hn-back", CITIZEN, &service()), 0, "InboundQueue", 0).await.unwrap();
+    let body = fixtures::dialog_json("hn-back", CITIZEN, &service());
+    w.db.send(INBOUND, &body, 0, "InboundQueue", 0).await.unwrap();
     for _ in 0..20 {
         deliver(&w).await;
         w.republisher.republish().await.unwrap();
     }
-    let parked_id = w.db.state().queues[PARKED][0].message_id.clone();
-    assert!(w.db.state().parked.contains_key(&parked_id), "the record names the parked message");
-    // Support fixes the fault (here: no more faults), then sends it back.
+    // One id everywhere: the parked alert's id is the one list-parked shows and send-back takes.
+    let alerted = alerts(&w.db)
+        .into_iter()
+        .find_map(|a| if let Alert::Parked { message_id, .. } = a { Some(message_id) } else { None })
+        .unwrap();
+    let DeadLetterAnswer::Parked { parked } = w.republisher.handle(DeadLetterAction::ListParked {}).await.unwrap() else { panic!() };
+    assert_eq!(parked.iter().map(|p| p.message_id.clone()).collect::<Vec<_>>(), vec![alerted.clone()]);
+    let kept = w.db.state().parked[&alerted].clone();
+    assert_eq!(kept.body, body, "the body is kept untouched");
+    assert!(!format!("{kept:?}").contains(CITIZEN), "Debug shows no body");
+    let inspect = DeadLetterAction::Inspect { message_id: alerted.clone() };
+    let DeadLetterAnswer::Inspected { body_bytes, .. } = w.republisher.handle(inspect).await.unwrap() else { panic!() };
+    assert_eq!(body_bytes, body.len());
+    // An unknown id answers "not found" and touches nothing.
+    let unknown = w.republisher.handle(DeadLetterAction::SendBack { message_id: "no-such-id".into() }).await;
+    assert!(matches!(unknown, Err(ActionError::NotParked)));
+    assert_eq!(w.db.state().parked.len(), 1);
+    // Support fixes the fault (here: no more faults), then sends it back: it is processed once.
     w.inbound.gate.faults_left.store(0, Ordering::SeqCst);
-    assert!(w.republisher.send_back(&parked_id).await.unwrap());
-    assert!(!w.republisher.send_back("no-such-id").await.unwrap());
+    let sent = w.republisher.handle(DeadLetterAction::SendBack { message_id: alerted.clone() }).await.unwrap();
+    assert_eq!(sent, DeadLetterAnswer::SentBack { sent_back: true, source_queue: "InboundQueue".into() });
     assert!(w.db.state().parked.is_empty(), "no longer parked");
+    assert!(alerts(&w.db).iter().any(|a| matches!(a, Alert::SentBack { message_id, .. } if *message_id == alerted)));
     assert_eq!(deliver(&w).await, 1);
     assert_eq!(w.db.journal(&id(CITIZEN)).await.unwrap().len(), 1);
+    assert!(matches!(w.republisher.send_back(&alerted).await, Err(ActionError::NotParked)), "sent back once");
+}
+
+#[tokio::test]
+async fn r_dlq_2_a_parked_message_stays_until_resolved_and_parking_twice_keeps_one() {
+    let w = world(u32::MAX);
+    let record = |at: &str| ParkedRecord {
+        message_id: "dl-1".into(),
+        source_queue: "InboundQueue".into(),
+        kind: Some("dialog-message".into()),
+        republished: 10,
+        last_error: None,
+        parked_at: ts(at),
+    };
+    let first = ParkedMessage { record: record("2026-03-01T10:00:00Z"), body: "first".into() };
+    w.db.park(&first).await.unwrap();
+    w.db.park(&ParkedMessage { record: record("2026-03-02T10:00:00Z"), body: "second".into() }).await.unwrap();
+    assert_eq!(w.db.parked_message("dl-1").await.unwrap(), Some(first), "a second park of the same id changes nothing");
+    w.republisher.handle(DeadLetterAction::Resolve { message_id: "dl-1".into() }).await.unwrap();
+    assert!(w.db.parked().await.unwrap().is_empty());
+    assert!(alerts(&w.db).iter().any(|a| matches!(a, Alert::Resolved { .. })));
+    let again = w.republisher.handle(DeadLetterAction::Resolve { message_id: "dl-1".into() }).await;
+    assert!(matches!(again, Err(ActionError::NotParked)));
 }

@@ -16,7 +16,7 @@ use shared::app::republish::{RedrivePair, RepublishService, summary};
 use shared::app::sync::SyncService;
 use shared::domain::IdMode;
 use shared::domain::consent::AktivFacts;
-use shared::domain::dead_letter::ParkedRecord;
+use shared::domain::dead_letter::{ParkedMessage, ParkedRecord};
 use shared::fixtures::{self, CITIZEN, consented_citizen, id, service, synthetic_id, usable_activation};
 use shared::ports::QueuedMessage;
 
@@ -163,7 +163,7 @@ pub fn run(rt: &tokio::runtime::Runtime, scale: f64) -> Vec<Throughput> {
 
     // dlq-republisher: dead letters received, republished with their counter, deleted, alerted.
     let db = world();
-    let (dlq, source, parked) = ("http://local/1/InboundDeadLetterQueue", "http://local/1/InboundQueue", "http://local/1/ParkedQueue");
+    let (dlq, source) = ("http://local/1/InboundDeadLetterQueue", "http://local/1/InboundQueue");
     let count = n(100_000);
     {
         let mut s = db.state();
@@ -185,7 +185,6 @@ pub fn run(rt: &tokio::runtime::Runtime, scale: f64) -> Vec<Throughput> {
         alerts: db.clone(),
         clock: SystemClock,
         pairs: vec![RedrivePair { dead_letter_url: dlq.into(), source_url: source.into() }],
-        parked_url: parked.into(),
         base_delay_secs: 0,
         max_messages: u32::MAX,
     };
@@ -207,7 +206,7 @@ pub fn run(rt: &tokio::runtime::Runtime, scale: f64) -> Vec<Throughput> {
                 last_error: Some("ThrottlingException".into()),
                 parked_at: jiff::Timestamp::now(),
             };
-            s.parked.insert(r.message_id.clone(), r);
+            s.parked.insert(r.message_id.clone(), ParkedMessage { record: r, body: String::new() });
         }
     }
     let count = n(500);

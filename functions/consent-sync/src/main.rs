@@ -5,15 +5,15 @@
 // The use case futures are deep; release builds (lto) need more room to lay them out.
 #![recursion_limit = "256"]
 
-use aws_lambda_events::sqs::SqsEvent;
 use lambda_runtime::{Error, LambdaEvent, run, service_fn};
-use serde_json::Value;
+use serde_json::{Value, json};
 use shared::adapters::aws::AwsClients;
 use shared::adapters::aws::dynamo::Dynamo;
-use shared::adapters::aws::lambda::{batch_response, sqs_records};
+use shared::adapters::aws::lambda::{batch_response, parse_event, sqs_event};
 use shared::adapters::aws::sqs::{SqsAlerts, SqsChunkQueue};
 use shared::adapters::helsenorge;
 use shared::adapters::memory::SystemClock;
+use shared::app::events::SyncAction;
 use shared::app::sync::SyncService;
 use shared::config::SyncConfig;
 
@@ -36,21 +36,12 @@ async fn main() -> Result<(), Error> {
     let service = &service;
     run(service_fn(move |event: LambdaEvent<Value>| async move {
         if event.payload.get("Records").is_some() {
-            let sqs: SqsEvent = serde_json::from_value(event.payload)?;
-            let failed = service.handle_chunks(&sqs_records(sqs)?).await;
+            let failed = service.handle_chunks(&sqs_event(event.payload)?).await;
             return Ok::<Value, Error>(serde_json::to_value(batch_response(failed))?);
         }
-        match event.payload.get("action").and_then(Value::as_str) {
-            Some("start") => {
-                let run_id = event.payload.get("runId").and_then(Value::as_str).map(str::to_string);
-                let report = service.start(run_id).await?;
-                Ok(serde_json::json!({
-                    "runId": report.run_id, "chunks": report.chunks, "citizens": report.citizens,
-                    "alreadyFinished": report.already_finished
-                }))
-            }
-            _ => Err("expected {\"action\":\"start\"} or an SQS event of sync chunks".into()),
-        }
+        let SyncAction::Start { run_id } = parse_event(event.payload, "an SQS event or {\"action\":\"start\"}")?;
+        let r = service.start(run_id.map(|r| r.into_inner())).await?;
+        Ok(json!({"runId": r.run_id, "chunks": r.chunks, "citizens": r.citizens, "alreadyFinished": r.already_finished}))
     }))
     .await
 }

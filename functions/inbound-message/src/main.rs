@@ -4,11 +4,11 @@
 // The use case futures are deep; release builds (lto) need more room to lay them out.
 #![recursion_limit = "256"]
 
-use aws_lambda_events::sqs::SqsEvent;
 use lambda_runtime::{Error, LambdaEvent, run, service_fn};
+use serde_json::Value;
 use shared::adapters::aws::AwsClients;
 use shared::adapters::aws::dynamo::Dynamo;
-use shared::adapters::aws::lambda::{batch_response, sqs_records};
+use shared::adapters::aws::lambda::{batch_response, sqs_event};
 use shared::adapters::aws::sqs::SqsOutbox;
 use shared::adapters::memory::SystemClock;
 use shared::app::inbound::InboundService;
@@ -35,8 +35,8 @@ async fn main() -> Result<(), Error> {
         id_mode: config.id_mode,
     };
     let (service, concurrency) = (&service, config.concurrency);
-    run(service_fn(move |event: LambdaEvent<SqsEvent>| async move {
-        let records = sqs_records(event.payload)?;
+    run(service_fn(move |event: LambdaEvent<Value>| async move {
+        let records = sqs_event(event.payload)?;
         let failed = service.handle_batch(&records, concurrency).await;
         Ok::<_, Error>(batch_response(failed))
     }))

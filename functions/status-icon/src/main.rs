@@ -6,12 +6,14 @@
 
 use std::time::Duration;
 
-use lambda_http::{Body, Error, Request, Response, run, service_fn};
+use lambda_runtime::{Error, LambdaEvent, run, service_fn};
+use serde_json::Value;
 use shared::adapters::aws::AwsClients;
 use shared::adapters::aws::dynamo::{Dynamo, Tables};
+use shared::adapters::aws::lambda::{http_request, http_response};
 use shared::adapters::helsenorge;
 use shared::adapters::memory::SystemClock;
-use shared::app::icon::{BreakerConfig, CircuitBreaker, IconService, parse_query};
+use shared::app::icon::{BreakerConfig, CircuitBreaker, IconService};
 use shared::config::StatusIconConfig;
 
 #[tokio::main(flavor = "current_thread")]
@@ -30,42 +32,12 @@ async fn main() -> Result<(), Error> {
         breaker: CircuitBreaker::new(BreakerConfig::default()),
     };
     let (service, mode) = (&service, config.id_mode);
-    run(service_fn(move |req: Request| async move {
-        let many = match req.uri().path().trim_end_matches('/') {
-            p if p.ends_with("/status-icons") => true,
-            p if p.ends_with("/status-icon") => false,
-            _ => return json(404, &serde_json::json!({"error": "not found"})),
+    run(service_fn(move |event: LambdaEvent<Value>| async move {
+        let response = match http_request(event.payload) {
+            Ok(req) => service.answer(&req, mode).await,
+            Err(refused) => refused,
         };
-        let ids = match parse_query(req.body().as_ref(), many, mode) {
-            Ok(ids) => ids,
-            Err(e) => return json(400, &serde_json::json!({"error": e.to_string()})),
-        };
-        let answers = service.icons(&ids).await;
-        tracing::info!(ids = ids.len(), "icons answered");
-        if many {
-            let results: Vec<serde_json::Value> = ids
-                .iter()
-                .zip(&answers)
-                .map(|(id, a)| {
-                    let mut v = serde_json::to_value(a).unwrap_or_default();
-                    v["nationalId"] = serde_json::Value::String(id.expose());
-                    v
-                })
-                .collect();
-            json(200, &serde_json::json!({ "results": results }))
-        } else {
-            match answers.first() {
-                Some(a) => json(200, &serde_json::to_value(a).unwrap_or_default()),
-                None => json(500, &serde_json::json!({"error": "no answer"})),
-            }
-        }
+        Ok::<Value, Error>(http_response(&response))
     }))
     .await
-}
-
-fn json(status: u16, body: &serde_json::Value) -> Result<Response<Body>, Error> {
-    Ok(Response::builder()
-        .status(status)
-        .header("content-type", "application/json")
-        .body(Body::from(body.to_string()))?)
 }

@@ -9,8 +9,11 @@ use serde_json::{Value, json};
 use shared::adapters::Tee;
 use shared::adapters::aws::AwsClients;
 use shared::adapters::aws::dynamo::{Dynamo, Tables};
+use shared::adapters::aws::lambda::parse_event;
+use shared::adapters::aws::parked::DynamoParked;
 use shared::adapters::aws::sqs::SqsAlerts;
 use shared::adapters::memory::SystemClock;
+use shared::app::events::SummaryAction;
 use shared::app::republish::summary;
 use shared::config::DeadLetterConfig;
 
@@ -20,10 +23,12 @@ async fn main() -> Result<(), Error> {
     let config = DeadLetterConfig::from_env(false)?;
     let aws = AwsClients::from_env().await?;
     let ops = Dynamo::new(aws.dynamodb.clone(), Tables { operations: config.operations_table.clone(), ..Tables::default() });
-    let alerts = Tee(SqsAlerts::new(aws.sqs.clone(), &config.alerts_queue_url), ops.clone());
-    let (ops, alerts, all_clear) = (&ops, &alerts, config.all_clear);
-    run(service_fn(move |_event: LambdaEvent<Value>| async move {
-        let alert = summary(ops, alerts, &SystemClock, all_clear).await?;
+    let alerts = Tee(SqsAlerts::new(aws.sqs.clone(), &config.alerts_queue_url), ops);
+    let parked = DynamoParked::new(aws.dynamodb.clone(), &config.operations_table);
+    let (parked, alerts, all_clear) = (&parked, &alerts, config.all_clear);
+    run(service_fn(move |event: LambdaEvent<Value>| async move {
+        let SummaryAction::Summary {} = parse_event(event.payload, "{\"action\":\"summary\"}")?;
+        let alert = summary(parked, alerts, &SystemClock, all_clear).await?;
         Ok::<Value, Error>(json!({ "summary": alert }))
     }))
     .await

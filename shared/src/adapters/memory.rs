@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use jiff::Timestamp;
 
 use crate::domain::appointment::{Assignment, Cancellation};
-use crate::domain::dead_letter::{Alert, ParkedRecord, RecordedError};
+use crate::domain::dead_letter::{Alert, ParkedMessage, ParkedRecord, RecordedError};
 use crate::domain::message::{InboxItem, JournalEntry, Outgoing};
 use crate::domain::receipt::ReceiptFact;
 use crate::domain::reply::OutboundMessage;
@@ -70,7 +70,7 @@ pub struct State {
     /// deleted or until [`MemoryDb::expire_in_flight`] (the visibility timeout) returns them.
     pub in_flight: HashMap<String, (String, QueuedMessage)>,
     /// Parked records by message id.
-    pub parked: BTreeMap<String, ParkedRecord>,
+    pub parked: BTreeMap<String, ParkedMessage>,
     /// Message ids handed out by the in-memory queues.
     pub next_message: u64,
 }
@@ -319,20 +319,23 @@ impl Requeue for MemoryDb {
 }
 
 impl ParkedStore for MemoryDb {
-    async fn park(&self, record: &ParkedRecord) -> Result<(), PortError> {
-        self.state().parked.insert(record.message_id.clone(), record.clone());
+    async fn park(&self, message: &ParkedMessage) -> Result<(), PortError> {
+        self.state().parked.entry(message.record.message_id.clone()).or_insert_with(|| message.clone());
         Ok(())
     }
 
     async fn parked(&self) -> Result<Vec<ParkedRecord>, PortError> {
-        let mut v: Vec<ParkedRecord> = self.state().parked.values().cloned().collect();
+        let mut v: Vec<ParkedRecord> = self.state().parked.values().map(|m| m.record.clone()).collect();
         v.sort_by_key(|p| p.parked_at);
         Ok(v)
     }
 
-    async fn unpark(&self, message_id: &str) -> Result<(), PortError> {
-        self.state().parked.remove(message_id);
-        Ok(())
+    async fn parked_message(&self, message_id: &str) -> Result<Option<ParkedMessage>, PortError> {
+        Ok(self.state().parked.get(message_id).cloned())
+    }
+
+    async fn unpark(&self, message_id: &str) -> Result<bool, PortError> {
+        Ok(self.state().parked.remove(message_id).is_some())
     }
 }
 

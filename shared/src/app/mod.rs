@@ -2,7 +2,10 @@
 
 pub mod appointments;
 pub mod epj;
+pub mod events;
+pub mod http;
 pub mod icon;
+pub mod icon_api;
 pub mod inbound;
 pub mod outbound;
 pub mod pipeline;

@@ -33,13 +33,17 @@ pub enum ProcessError {
     /// Its answers could not all be sent; retry later.
     #[error("the answer could not be sent yet")]
     NotSent,
+    /// Processing this record panicked (a defect): only this record fails, recorded for
+    /// support; the panic's text is not kept (it could quote the message).
+    #[error("processing the record panicked")]
+    Panicked,
 }
 
 impl Retryable for ProcessError {
     fn is_retryable(&self) -> bool {
         match self {
             Self::Port(e) => e.is_retryable(),
-            Self::Unreadable(_) => false,
+            Self::Unreadable(_) | Self::Panicked => false,
             Self::InProgress | Self::NotSent => true,
         }
     }
@@ -174,14 +178,15 @@ impl<M: MessageStore, H: HelsenorgeOutbox, D: DeadLetterLog, C: Clock> Pipeline<
         Fut: Future<Output = Result<O, ProcessError>> + 'a,
         O: Answered,
     {
-        use futures::StreamExt;
+        use futures::{FutureExt, StreamExt};
         use tracing::Instrument;
 
         let results: Vec<(&RecordIn, Result<O, ProcessError>)> = futures::stream::iter(records)
             .map(|r| {
                 let span = tracing::info_span!("record", message_id = %r.sqs_message_id, receive_count = r.receive_count);
-                let fut = process(r);
-                async move { (r, fut.await) }.instrument(span)
+                // A panic in one record's processing fails that record only, not the batch.
+                let fut = std::panic::AssertUnwindSafe(process(r)).catch_unwind();
+                async move { (r, fut.await.unwrap_or(Err(ProcessError::Panicked))) }.instrument(span)
             })
             .buffer_unordered(concurrency.max(1))
             .collect()
@@ -279,4 +284,46 @@ pub async fn record_failure<D: DeadLetterLog, C: Clock>(
             at: clock.now(),
         })
         .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::adapters::memory::{ManualClock, MemoryDb};
+    use crate::ports::DeadLetterLog;
+
+    struct Done;
+
+    impl Answered for Done {
+        fn pending(&self) -> Option<&Pending> {
+            None
+        }
+
+        fn label(&self) -> &'static str {
+            "done"
+        }
+    }
+
+    #[tokio::test]
+    async fn a_panic_in_one_record_fails_that_record_only_and_is_recorded() {
+        let db = MemoryDb::new();
+        let clock = ManualClock::at("2026-03-01T10:00:00Z".parse().unwrap());
+        let pipeline = Pipeline { messages: db.clone(), outbox: db.clone(), dead_letters: db.clone(), clock, source_queue: "InboundQueue".into() };
+        let records: Vec<RecordIn> = ["r1", "r2", "r3"]
+            .iter()
+            .map(|id| RecordIn { sqs_message_id: (*id).into(), body: "{}".into(), receive_count: 1 })
+            .collect();
+        let failed = pipeline
+            .handle_batch(&records, 2, |r| async move {
+                if r.sqs_message_id == "r2" {
+                    panic!("a defect while processing r2");
+                }
+                Ok::<_, ProcessError>(Done)
+            })
+            .await;
+        assert_eq!(failed, vec!["r2".to_string()]);
+        let recorded = db.recorded("r2").await.unwrap().expect("recorded for support");
+        assert_eq!(recorded.error, "processing the record panicked");
+        assert!(db.recorded("r1").await.unwrap().is_none());
+    }
 }

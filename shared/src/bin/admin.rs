@@ -161,7 +161,7 @@ async fn run(args: &[String]) -> Result<(), BoxError> {
 
 /// The inbound queue and its dead-letter queue, from the republisher's `REDRIVE_PAIRS`.
 fn inbound_pair() -> Result<shared::app::republish::RedrivePair, BoxError> {
-    shared::app::republish::parse_pairs(&required("REDRIVE_PAIRS")?)
+    shared::app::republish::parse_pairs(&required("REDRIVE_PAIRS")?)?
         .into_iter()
         .next()
         .ok_or_else(|| "REDRIVE_PAIRS names no queues".into())

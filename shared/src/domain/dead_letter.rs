@@ -163,6 +163,26 @@ pub enum Alert {
         /// When.
         at: Timestamp,
     },
+    /// R-DLQ-2: support sent a parked message back to its source queue after a fix.
+    #[serde(rename_all = "camelCase")]
+    SentBack {
+        /// Message id (as parked).
+        message_id: String,
+        /// The queue it went back to.
+        source_queue: String,
+        /// When.
+        at: Timestamp,
+    },
+    /// R-DLQ-2: support resolved a parked message another way; its body is no longer kept.
+    #[serde(rename_all = "camelCase")]
+    Resolved {
+        /// Message id (as parked).
+        message_id: String,
+        /// The queue it came from.
+        source_queue: String,
+        /// When.
+        at: Timestamp,
+    },
     /// R-DLQ-5: what sits parked.
     #[serde(rename_all = "camelCase")]
     Summary {
@@ -190,11 +210,12 @@ pub enum Alert {
     },
 }
 
-/// A message parked after 10 failed republishes (R-DLQ-2), as kept for support.
+/// A message parked after 10 failed republishes (R-DLQ-2), as listed for support (no body).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ParkedRecord {
-    /// Its SQS message id on the parked queue (what an operator sends back).
+    /// Its message id: the id of the dead letter it was parked from, the same id in the
+    /// `parked` alert, in `list-parked` and in `send-back`/`resolve`.
     pub message_id: String,
     /// The queue it belongs to (name).
     pub source_queue: String,
@@ -206,6 +227,23 @@ pub struct ParkedRecord {
     pub last_error: Option<String>,
     /// When it was parked.
     pub parked_at: Timestamp,
+}
+
+/// R-DLQ-2: a parked message as kept: out of the ordinary flow, not gone. Its body is kept
+/// durably (encrypted at rest) until support sends it back or resolves it; `Debug` shows only
+/// the body's length (it carries health data).
+#[derive(Clone, PartialEq, Eq)]
+pub struct ParkedMessage {
+    /// What support sees.
+    pub record: ParkedRecord,
+    /// The message body, untouched.
+    pub body: String,
+}
+
+impl std::fmt::Debug for ParkedMessage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ParkedMessage").field("record", &self.record).field("body_bytes", &self.body.len()).finish()
+    }
 }
 
 /// R-DLQ-5: the summary of what is parked, per (source queue, kind); `None` when nothing is

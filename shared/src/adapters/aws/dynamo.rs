@@ -12,6 +12,7 @@
 //! | Activations | `ACT#<dept>#<type>` | - | activation and sync state |
 //! | Appointments | `PLAN#<national id>#<dept>#<type>` | `A#<assignment>` / `C#<message id>` / `V` | plan, kept cancellations, plan version |
 //! | Operations | `DLQ#<message id>` | `RECORD` | recorded error of a failed record |
+//! | Operations | `PARKED` | `<message id>` | a parked message and its body ([`super::parked`]) |
 //!
 //! Item mapping lives here and nowhere else (serde_dynamo for the records).
 
@@ -29,7 +30,7 @@ use super::classify;
 pub use crate::config::Tables;
 use crate::domain::appointment::Assignment;
 use crate::domain::consent::AktivFacts;
-use crate::domain::dead_letter::{Alert, ParkedRecord, RecordedError};
+use crate::domain::dead_letter::{Alert, RecordedError};
 use crate::domain::message::{InboxItem, JournalEntry, Outgoing};
 use crate::domain::receipt::ReceiptFact;
 use crate::domain::reply::OutboundMessage;
@@ -37,7 +38,7 @@ use crate::domain::sync::SyncRun;
 use crate::domain::{Activation, CitizenRecord, DepartmentCode, NationalId, ServiceKey};
 use crate::error::PortError;
 use crate::ports::{
-    AlertSink, AppointmentStore, CitizenReader, DeadLetterLog, ParkedStore, SyncStore, SyncUpdate, Delivery, GateFacts, GateReader, MessageStore, OutboundStore, Plan, Processed,
+    AlertSink, AppointmentStore, CitizenReader, DeadLetterLog, SyncStore, SyncUpdate, Delivery, GateFacts, GateReader, MessageStore, OutboundStore, Plan, Processed,
     ReceiptApplied, Recorded, MAX_ASSIGNMENTS_PER_WRITE,
 };
 
@@ -748,33 +749,6 @@ impl DeadLetterLog for Dynamo {
 
     async fn recorded(&self, message_id: &str) -> Result<Option<RecordedError>, PortError> {
         self.dead_letter(message_id).await
-    }
-}
-
-impl ParkedStore for Dynamo {
-    /// PutItem `PARKED` / `<message id>`.
-    async fn park(&self, record: &ParkedRecord) -> Result<(), PortError> {
-        let item = with_keys(to_item("parked record", record)?, "PARKED".into(), record.message_id.clone());
-        self.put_one("park", &self.tables.operations, item).await
-    }
-
-    /// Query pk `PARKED`, oldest first.
-    async fn parked(&self) -> Result<Vec<ParkedRecord>, PortError> {
-        let items = self.query_pk(&self.tables.operations, "PARKED", "").await?;
-        let mut v: Vec<ParkedRecord> = items.into_iter().map(|i| from_item("parked record", i)).collect::<Result<_, _>>()?;
-        v.sort_by_key(|p| p.parked_at);
-        Ok(v)
-    }
-
-    async fn unpark(&self, message_id: &str) -> Result<(), PortError> {
-        self.client
-            .delete_item()
-            .table_name(&self.tables.operations)
-            .set_key(Some(key("PARKED", message_id)))
-            .send()
-            .await
-            .map_err(|e| classify("unpark", e))?;
-        Ok(())
     }
 }
 

@@ -1,8 +1,90 @@
-//! Lambda event glue shared by the SQS-driven functions.
+//! Lambda event glue shared by the functions. Every function takes its event as raw JSON and
+//! reads it here, so that a malformed event is answered with an error that names what is
+//! wrong, never a value from it: the runtime's own deserialization error quotes the value
+//! (`invalid type: integer `30108299920``) in an ERROR log line (issue #20).
 
 use aws_lambda_events::sqs::{SqsBatchResponse, SqsEvent};
+use serde::de::DeserializeOwned;
 
 use crate::app::RecordIn;
+use crate::app::http::{HttpRequest, HttpResponse};
+use crate::domain::message::describe_json_error;
+
+/// The event is not what the function takes. The text names the expected event and serde's
+/// complaint with every quoted value and number removed; `Debug` is the same (the runtime logs
+/// a handler's error with `{:?}`).
+#[derive(thiserror::Error)]
+#[error("the event is not {expected}: {problem}")]
+pub struct EventError {
+    /// What the function takes.
+    pub expected: &'static str,
+    /// What is wrong, without values.
+    pub problem: String,
+}
+
+impl std::fmt::Debug for EventError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Display::fmt(self, f)
+    }
+}
+
+/// Reads `payload` as a `T` (an event shape or an operator action), answering an
+/// [`EventError`] without values when it is not one.
+pub fn parse_event<T: DeserializeOwned>(payload: serde_json::Value, expected: &'static str) -> Result<T, EventError> {
+    serde_json::from_value(payload).map_err(|e| EventError { expected, problem: describe_json_error(&e) })
+}
+
+/// Reads an SQS event from the raw payload ([`parse_event`]) into the use case's records.
+pub fn sqs_event(payload: serde_json::Value) -> Result<Vec<RecordIn>, EventError> {
+    let event: SqsEvent = parse_event(payload, "an SQS event")?;
+    sqs_records(event).map_err(|e| EventError { expected: "an SQS event", problem: e.to_string() })
+}
+
+/// The HTTP API's (payload format 2.0) request fields a route needs.
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct HttpApiEvent {
+    raw_path: String,
+    request_context: RequestContext,
+    #[serde(default)]
+    body: Option<String>,
+    #[serde(default)]
+    is_base64_encoded: bool,
+}
+
+#[derive(serde::Deserialize)]
+struct RequestContext {
+    http: HttpContext,
+}
+
+#[derive(serde::Deserialize)]
+struct HttpContext {
+    method: String,
+}
+
+/// Reads an HTTP API event (payload format 2.0). A body flagged base64 that is not base64 is a
+/// [`HttpResponse`] 400, not a panic (issue #20; `lambda_http` panics there).
+pub fn http_request(payload: serde_json::Value) -> Result<HttpRequest, HttpResponse> {
+    let event: HttpApiEvent = parse_event(payload, "an HTTP API request")
+        .map_err(|e| HttpResponse::error(400, "malformed-request", &e.to_string()))?;
+    let body = match (event.body, event.is_base64_encoded) {
+        (None, _) => vec![],
+        (Some(b), false) => b.into_bytes(),
+        (Some(b), true) => aws_smithy_types::base64::decode(b.trim())
+            .map_err(|_| HttpResponse::error(400, "malformed-request", "the body is flagged base64 but is not base64"))?,
+    };
+    Ok(HttpRequest { method: event.request_context.http.method.to_ascii_uppercase(), path: event.raw_path, body })
+}
+
+/// The HTTP API's response (payload format 2.0) for `response`.
+pub fn http_response(response: &HttpResponse) -> serde_json::Value {
+    serde_json::json!({
+        "statusCode": response.status,
+        "headers": { "content-type": "application/json" },
+        "body": response.body.to_string(),
+        "isBase64Encoded": false,
+    })
+}
 
 /// The event had a record without a message id: a partial failure could not name it, so the
 /// whole batch fails and SQS delivers it again.
@@ -35,6 +117,35 @@ pub fn batch_response(failed: impl IntoIterator<Item = String>) -> SqsBatchRespo
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_event_with_a_national_id_where_a_string_belongs_is_refused_without_the_number() {
+        for event in [
+            serde_json::json!({"Records": [{"messageId": "m1", "body": 30108299920_u64}]}),
+            serde_json::json!({"Records": [{"messageId": 30108299920_u64, "body": "x"}]}),
+            serde_json::json!(30108299920_u64),
+        ] {
+            let e = sqs_event(event).unwrap_err();
+            for text in [e.to_string(), format!("{e:?}")] {
+                assert!(text.starts_with("the event is not an SQS event"), "{text}");
+                assert!(!text.contains("30108299920"), "{text}");
+            }
+        }
+    }
+
+    #[test]
+    fn an_http_body_flagged_base64_that_is_not_base64_is_a_400() {
+        let event = |body: &str, b64: bool| serde_json::json!({
+            "rawPath": "/status-icon", "requestContext": {"http": {"method": "post"}},
+            "body": body, "isBase64Encoded": b64
+        });
+        let Err(r) = http_request(event("%%%not base64%%%", true)) else { panic!("accepted") };
+        assert_eq!(r.status, 400);
+        let ok = http_request(event("eyJhIjoxfQ==", true)).ok().unwrap();
+        assert_eq!((ok.method.as_str(), ok.body.as_slice()), ("POST", br#"{"a":1}"#.as_slice()));
+        let Err(r) = http_request(serde_json::json!({"rawPath": 30108299920_u64})) else { panic!("accepted") };
+        assert!(!r.body.to_string().contains("30108299920"));
+    }
 
     #[test]
     fn records_keep_ids_and_receive_counts_and_a_missing_id_fails_the_batch() {

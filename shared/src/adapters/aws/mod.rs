@@ -4,6 +4,7 @@
 
 pub mod dynamo;
 pub mod lambda;
+pub mod parked;
 pub mod sqs;
 
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
@@ -84,9 +85,48 @@ const TRANSIENT_CODES: [&str; 10] = [
     "RequestThrottled",
 ];
 
+/// An AWS SDK failure as it may be kept and logged: which kind of failure, the service's error
+/// code and the request id. The SDK error itself is dropped here because its `Debug` and
+/// `Display` carry the raw HTTP response (headers, body) and the service's message, which can
+/// echo request values such as a key or a run id (issue #20: operator errors logged
+/// unscrubbed). What support needs to find the call in AWS's own logs is the request id.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{kind}{}{}", code.as_deref().map(|c| format!(" {c}")).unwrap_or_default(), request_id.as_deref().map(|r| format!(" (request id {r})")).unwrap_or_default())]
+pub struct AwsError {
+    /// timeout, dispatch failure, response error, service error, construction failure.
+    pub kind: &'static str,
+    /// The service's error code (`ThrottlingException`, `ResourceNotFoundException`, …).
+    pub code: Option<String>,
+    /// The request id AWS answered with.
+    pub request_id: Option<String>,
+}
+
+impl AwsError {
+    /// Keeps the kind, the code and the request id of `err`; nothing else.
+    pub fn of<E, R>(err: &SdkError<E, R>) -> Self
+    where
+        E: ProvideErrorMetadata,
+    {
+        use aws_types::request_id::RequestId;
+        let (kind, code, request_id) = match err {
+            SdkError::TimeoutError(_) => ("timeout", None, None),
+            SdkError::DispatchFailure(_) => ("dispatch failure", None, None),
+            SdkError::ResponseError(_) => ("unreadable response", None, None),
+            SdkError::ServiceError(se) => {
+                ("service error", se.err().code().map(str::to_string), se.err().meta().request_id().map(str::to_string))
+            }
+            _ => ("request not sent", None, None),
+        };
+        // A code is the service's fixed identifier; keep it only when it looks like one.
+        let code = code.filter(|c| c.len() <= 64 && c.chars().all(|ch| ch.is_ascii_alphanumeric() || ch == '.'));
+        let request_id = request_id.filter(|r| r.len() <= 64 && r.chars().all(|ch| ch.is_ascii_alphanumeric() || ch == '-'));
+        Self { kind, code, request_id }
+    }
+}
+
 /// Classifies an SDK error once: timeouts, dispatch failures, throttling and 5xx are transient
 /// (the record fails and SQS retries it); everything else (missing table, access denied,
-/// validation) is permanent.
+/// validation) is permanent. The error is kept as an [`AwsError`]: kind, code and request id.
 pub fn classify<E, R>(what: &'static str, err: SdkError<E, R>) -> PortError
 where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
@@ -101,5 +141,40 @@ where
         }
         _ => false,
     };
+    let err = AwsError::of(&err);
     if transient { PortError::transient(what, err) } else { PortError::permanent(what, err) }
+}
+
+#[cfg(test)]
+mod tests {
+    use aws_sdk_dynamodb::config::http::HttpResponse;
+    use aws_sdk_dynamodb::error::ErrorMetadata;
+    use aws_sdk_dynamodb::operation::put_item::PutItemError;
+    use aws_smithy_types::body::SdkBody;
+
+    use super::*;
+    use crate::error::Retryable;
+
+    #[test]
+    fn an_sdk_error_keeps_its_code_and_request_id_and_drops_the_raw_response() {
+        let raw = HttpResponse::new(
+            400u16.try_into().expect("status"),
+            SdkBody::from(r#"{"__type":"ValidationException","message":"Value '../../AAAA30108299920' at 'key'"}"#),
+        );
+        let meta = ErrorMetadata::builder()
+            .code("ValidationException")
+            .message("Value '../../AAAA30108299920' at 'key' failed to satisfy constraint")
+            .custom("aws_request_id", "REQ-123")
+            .build();
+        let e = classify("begin run", SdkError::service_error(PutItemError::generic(meta), raw));
+        assert!(!e.is_retryable());
+        let mut chain = format!("{e} {e:?}");
+        let mut source = std::error::Error::source(&e);
+        while let Some(s) = source {
+            chain.push_str(&format!(" {s} {s:?}"));
+            source = s.source();
+        }
+        assert!(chain.contains("ValidationException") && chain.contains("REQ-123"), "{chain}");
+        assert!(!chain.contains("30108299920") && !chain.contains("AAAA") && !chain.contains("__type"), "{chain}");
+    }
 }
