@@ -18,7 +18,7 @@ export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export SAM_CLI_TELEMETRY := 0
 export CARGO_TERM_COLOR ?= never
 
-.PHONY: help venv sam-tools build test test-rust lint demo stack-up stack-down provision sam-build clean bench-sync bench fuzz load audit privacy
+.PHONY: help venv sam-tools build test test-rust lint demo stack-up stack-down provision sam-build clean bench-sync bench fuzz load audit privacy rabbitmq-up rabbitmq-down rabbitmq-smoke
 
 help:
 	@echo "make demo   - set up, start the local stack (moto) from template.yaml, run the demo flow"
@@ -153,3 +153,16 @@ sam-build: $(SAM_STAMP)
 
 clean:
 	rm -rf .local .aws-sam
+
+# A real RabbitMQ 3.10 with the AMQP 1.0 plugin on 127.0.0.1 (tools/rabbitmq.sh; project-local, no
+# system service) with NHN's queues for RABBITMQ_HERIDS, and its AMQP 1.0 smoke check.
+RABBITMQ_HERIDS ?= 93238
+rabbitmq-up:
+	tools/rabbitmq.sh start
+	tools/rabbitmq.sh declare $(RABBITMQ_HERIDS)
+
+rabbitmq-down:
+	tools/rabbitmq.sh stop
+
+rabbitmq-smoke: rabbitmq-up
+	tools/amqp_smoke.py $(firstword $(RABBITMQ_HERIDS))

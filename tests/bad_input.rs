@@ -18,7 +18,7 @@ use shared::adapters::aws::dynamo::Dynamo;
 use shared::domain::message::OutMessage;
 use shared::domain::receipt::AppRecStatus;
 use shared::domain::reply::ReplyOutcome;
-use shared::fixtures::{self, CITIZEN, consented_citizen, id, service, ts, usable_activation};
+use shared::fixtures::{self, CITIZEN, consented_citizen, id, service, ts};
 use shared::ports::AppointmentStore;
 
 #[derive(Deserialize)]
@@ -41,7 +41,7 @@ async fn every_bad_input_gets_a_coded_answer_or_a_recorded_dead_letter() {
     let store = Dynamo::new(aws_sdk_dynamodb::Client::new(&sdk), stack.tables());
     let sqs = Sqs::new(&sdk);
     store.put_citizen(&consented_citizen(CITIZEN, &service())).await.unwrap();
-    store.put_activation(&usable_activation(&service())).await.unwrap();
+    fixtures::seed_usable_activation(&store, &service()).await.unwrap();
     store.replace_plan(&id(CITIZEN), &service(), 0, &[fixtures::dated("A-1", &service(), ts("2027-03-28T08:00:00Z"))]).await.unwrap();
 
     let fake = Fake::start(SocketAddr::from(([127, 0, 0, 1], 0)), Default::default()).await.unwrap();

@@ -1,6 +1,7 @@
 //! consent-sync end to end on moto + the HelsenorgeAktiv fake: the function's start phase
-//! fans chunks out on the sync work queue, the same function takes them from the queue
-//! (delivered here as Lambda would), and inbound-message admits a citizen only after the sync.
+//! sends the first listing step to the sync work queue, the same function takes the listing
+//! steps and the chunks they send from the queue (delivered here as Lambda would), and
+//! inbound-message admits a citizen only after the sync.
 
 use std::net::SocketAddr;
 use std::time::Instant;
@@ -16,9 +17,9 @@ use shared::adapters::aws::dynamo::Dynamo;
 use shared::domain::consent::CitizenRecord;
 use shared::domain::message::OutMessage;
 use shared::domain::receipt::{AppRecStatus, KithErrorCode};
-use shared::domain::{Activation, ActivationState, ServiceKey};
+use shared::domain::{Activation, ActivationState, CodeListLinks, ServiceKey};
 use shared::fixtures::{self, CITIZEN, id, service, synthetic_id, ts};
-use shared::ports::{CitizenReader, GateReader};
+use shared::ports::{ActivationStore, CitizenReader, GateReader, SyncStore};
 
 struct Env {
     stack: LocalStack,
@@ -38,8 +39,9 @@ async fn env(name: &str) -> Env {
     Env { stack, fake, store, sqs: Sqs::new(&sdk), sync }
 }
 
-/// Receives up to `max` chunk messages from the work queue and hands them to the function one
-/// by one (BatchSize 1), deleting those it did not report failed, as the event source does.
+/// Receives up to `max` work messages (listing steps and chunks) from the work queue and hands
+/// them to the function one by one (BatchSize 1), deleting those it did not report failed, as
+/// the event source does.
 async fn deliver_chunks(e: &Env, max: usize) -> usize {
     let url = e.stack.queue("SyncWorkQueue");
     let mut delivered = 0;
@@ -68,7 +70,7 @@ fn unsynced(nid: &str, services: &[ServiceKey]) -> CitizenRecord {
 #[tokio::test]
 async fn r_cit_3_consent_given_is_admitted_by_inbound_only_after_the_sync_and_withdrawal_flips_it() {
     let e = env("consent").await;
-    e.store.put_activation(&fixtures::usable_activation(&service())).await.unwrap();
+    fixtures::seed_usable_activation(&e.store, &service()).await.unwrap();
     e.store.put_citizen(&unsynced(CITIZEN, &[service()])).await.unwrap();
     e.fake.set_facts(CITIZEN, json!({"erDigitaltAktivSelv": true}));
     let inbound = LocalLambda::start("inbound-message", &e.stack.function_env("InboundMessageFunction")).await;
@@ -81,8 +83,8 @@ async fn r_cit_3_consent_given_is_admitted_by_inbound_only_after_the_sync_and_wi
         && a.errors[0].code == KithErrorCode::E35), "rejected before the sync: {before:?}");
 
     let report = start(&e).await;
-    assert_eq!(report["chunks"], 1);
-    assert_eq!(deliver_chunks(&e, 10).await, 1);
+    assert_eq!(report["activations"], 1);
+    assert_eq!(deliver_chunks(&e, 10).await, 2, "one listing step, one chunk");
     inbound.invoke(msg("hn-after")).await.unwrap();
     let after = drain(&e.sqs, to_hn).await;
     assert!(matches!(&after[0].message, OutMessage::Apprec(a) if a.status == AppRecStatus::Ok), "{after:?}");
@@ -100,12 +102,11 @@ async fn r_cit_3_consent_given_is_admitted_by_inbound_only_after_the_sync_and_wi
 }
 
 #[tokio::test]
-async fn r_act_4_a_new_activation_is_usable_only_after_its_first_sync_and_r_act_1_not_for_sub_departments() {
+async fn r_act_4_a_new_activation_is_usable_only_after_its_first_sync_not_its_sub_departments() {
     let e = env("activation").await;
     let parent = service();
     let child = ServiceKey::parse("1151", "HS").unwrap();
-    let fresh = Activation { key: parent.clone(), activated_at: ts("2026-01-01T00:00:00Z"), activated_by: "adm".into(), synced_at: None };
-    e.store.put_activation(&fresh).await.unwrap();
+    e.store.activate(&fixtures::activated(&parent)).await.unwrap();
     e.store.put_citizen(&unsynced(CITIZEN, &[parent.clone(), child.clone()])).await.unwrap();
     e.fake.set_facts(CITIZEN, json!({"erDigitaltAktivSelv": true}));
     let state = |f: shared::ports::GateFacts| shared::domain::activation::activation_state(f.activation.as_ref());
@@ -117,12 +118,46 @@ async fn r_act_4_a_new_activation_is_usable_only_after_its_first_sync_and_r_act_
     e.sync.stop().await;
 }
 
+/// Activates `key` again at `at` through the rule (R-ACT-2/3).
+async fn reactivate(e: &Env, key: &ServiceKey, at: &str) {
+    let staff: shared::domain::org::StaffProfile =
+        serde_json::from_value(json!({"staffId": "adm2", "functions": ["digihelse_adm"]})).unwrap();
+    let links = CodeListLinks { nursing_service_area: true, administrative_journal: true };
+    e.store.activate(&Activation::activate(key.clone(), links, &staff, ts(at)).unwrap()).await.unwrap();
+}
+
 #[tokio::test]
-async fn a_run_killed_midway_resumes_and_every_citizen_is_updated_once() {
+async fn r_act_4_an_activation_write_never_carries_a_sync_time() {
+    let e = env("activation-write").await;
+    fixtures::seed_usable_activation(&e.store, &service()).await.unwrap();
+    let state = |f: shared::ports::GateFacts| shared::domain::activation::activation_state(f.activation.as_ref());
+    assert_eq!(state(e.store.gate_facts(&id(CITIZEN), &service()).await.unwrap()), ActivationState::Usable);
+    // Changing the activation goes through the rule and waits for the next sync again.
+    reactivate(&e, &service(), "2026-06-01T09:00:00Z").await;
+    assert_eq!(state(e.store.gate_facts(&id(CITIZEN), &service()).await.unwrap()), ActivationState::AwaitingSync);
+    e.sync.stop().await;
+}
+
+#[tokio::test]
+async fn r_act_4_a_reactivation_between_the_finish_read_and_write_is_not_marked_synced() {
+    let e = env("activation-race").await;
+    fixtures::seed_usable_activation(&e.store, &service()).await.unwrap();
+    // consent-sync's finish reads the activation, a re-activation lands, then the finish writes.
+    let seen = e.store.activations().await.unwrap().remove(0);
+    reactivate(&e, &service(), "2026-06-01T09:00:00Z").await;
+    assert!(!e.store.mark_synced(&seen, ts("2026-06-01T09:00:01Z")).await.unwrap(), "the stale read is refused");
+    let now = e.store.activations().await.unwrap().remove(0);
+    assert_eq!(now.activated_by, "adm2", "the re-activation is kept");
+    assert_eq!(now.synced_at, None, "and waits for a sync that saw it");
+    e.sync.stop().await;
+}
+
+#[tokio::test]
+async fn r_cit_3_a_run_killed_midway_resumes_and_every_citizen_is_looked_up_and_updated_once() {
     let e = env("resume").await;
-    e.store.put_activation(&fixtures::usable_activation(&service())).await.unwrap();
+    fixtures::seed_usable_activation(&e.store, &service()).await.unwrap();
     let other = ServiceKey::parse("116", "HS").unwrap();
-    e.store.put_activation(&fixtures::usable_activation(&other)).await.unwrap();
+    fixtures::seed_usable_activation(&e.store, &other).await.unwrap();
     let citizens: Vec<CitizenRecord> = (0..2300)
         .map(|n| {
             let nid = synthetic_id(n).expose();
@@ -135,13 +170,16 @@ async fn a_run_killed_midway_resumes_and_every_citizen_is_updated_once() {
     e.store.put_citizens(&citizens).await.unwrap();
 
     let report = start(&e).await;
-    assert_eq!(report["chunks"], 3);
-    assert_eq!(report["citizens"], 2300);
-    assert_eq!(deliver_chunks(&e, 1).await, 1);
-    // The function is killed; the schedule or an operator starts again the same night.
+    assert_eq!(report["activations"], 2);
+    // The first listing step and its chunk, then the function is killed; the schedule or an
+    // operator starts again the same night (the step at the checkpoint is sent again).
+    assert_eq!(deliver_chunks(&e, 2).await, 2);
     e.sync.invoke(json!({"action": "start"})).await.unwrap();
     deliver_chunks(&e, 100).await;
-    assert_eq!(e.fake.stats().max_ids_in_one_call, 1000);
+    let stats = e.fake.stats();
+    assert_eq!(stats.max_ids_in_one_call, 1000);
+    assert_eq!(stats.ids_looked_up, 2300, "a citizen on both services is looked up once");
+    assert_eq!(stats.lookup_calls, 3);
     let ids: Vec<_> = citizens.iter().map(|c| c.citizen.clone()).collect();
     let synced = e.store.citizens(&ids).await.unwrap();
     assert_eq!(synced.len(), 2300);
@@ -159,7 +197,7 @@ async fn a_run_killed_midway_resumes_and_every_citizen_is_updated_once() {
 async fn bench_sync_of_100k_citizens() {
     let n: u32 = std::env::var("SYNC_BENCH_CITIZENS").ok().and_then(|v| v.parse().ok()).unwrap_or(100_000);
     let e = env("bench").await;
-    e.store.put_activation(&fixtures::usable_activation(&service())).await.unwrap();
+    fixtures::seed_usable_activation(&e.store, &service()).await.unwrap();
     let t = Instant::now();
     let all: Vec<CitizenRecord> = (0..n).map(|i| unsynced(&synthetic_id(i).expose(), &[service()])).collect();
     for chunk in all.chunks(5000) {
@@ -167,16 +205,19 @@ async fn bench_sync_of_100k_citizens() {
     }
     println!("seeded {n} citizens in {:?}", t.elapsed());
     let t = Instant::now();
-    let report = e.sync.invoke_within(json!({"action": "start"}), std::time::Duration::from_secs(900)).await.expect("start ran");
+    e.sync.invoke_within(json!({"action": "start"}), std::time::Duration::from_secs(900)).await.expect("start ran");
     let start_took = t.elapsed();
     let delivered = deliver_chunks(&e, usize::MAX).await;
+    let run = e.store.begin_run(&shared::domain::sync::run_id_for(jiff::Timestamp::now()), jiff::Timestamp::now()).await.unwrap();
+    assert!(run.finished_at.is_some(), "the run finished: {run:?}");
+    assert_eq!(run.citizens, u64::from(n));
     let took = t.elapsed();
     let stats = e.fake.stats();
     let peak = e.sync.memory_kb().map(|(_, hwm)| format!("{hwm} kB")).unwrap_or_default();
     println!(
-        "SYNC BENCH: {n} citizens, {} chunks ({delivered} delivered), start phase {start_took:?}, total {took:?}, \
-         HelsenorgeAktiv calls {}, token requests {}, function peak memory {peak}",
-        report["chunks"], stats.lookup_calls, stats.token_requests
+        "SYNC BENCH: {n} citizens, {:?} chunks ({delivered} work items delivered), start phase {start_took:?}, \
+         total {took:?}, HelsenorgeAktiv calls {}, token requests {}, function peak memory {peak}",
+        run.chunks_total, stats.lookup_calls, stats.token_requests
     );
     assert_eq!(stats.lookup_calls as usize, (n as usize).div_ceil(1000));
     e.sync.stop().await;

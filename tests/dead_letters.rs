@@ -14,7 +14,7 @@ use e2e::{LocalLambda, LocalStack};
 use serde_json::{Value, json};
 use shared::adapters::aws::dynamo::Dynamo;
 use shared::domain::dead_letter::Alert;
-use shared::fixtures::{self, CITIZEN, consented_citizen, service, usable_activation};
+use shared::fixtures::{self, CITIZEN, consented_citizen, service};
 use shared::ports::MessageStore;
 
 struct Env {
@@ -29,7 +29,7 @@ async fn env(name: &str) -> Env {
     let sdk = sdk_config().await;
     let store = Dynamo::new(aws_sdk_dynamodb::Client::new(&sdk), stack.tables());
     store.put_citizen(&consented_citizen(CITIZEN, &service())).await.unwrap();
-    store.put_activation(&usable_activation(&service())).await.unwrap();
+    fixtures::seed_usable_activation(&store, &service()).await.unwrap();
     let mut env = stack.function_env("DlqRepublisherFunction");
     env.insert("REPUBLISH_BASE_DELAY_SECS".into(), "0".into());
     let republisher = LocalLambda::start("dlq-republisher", &env).await;

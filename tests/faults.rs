@@ -19,7 +19,7 @@ use e2e::{LocalLambda, LocalStack};
 use shared::adapters::aws::dynamo::Dynamo;
 use shared::domain::message::OutMessage;
 use shared::domain::receipt::AppRecStatus;
-use shared::fixtures::{self, CITIZEN, consented_citizen, id, service, usable_activation};
+use shared::fixtures::{self, CITIZEN, consented_citizen, id, service};
 use shared::ports::MessageStore;
 
 struct World {
@@ -35,7 +35,7 @@ async fn world(name: &str) -> World {
     let sdk = sdk_config().await;
     let store = Dynamo::new(Ddb::new(&sdk), stack.tables());
     store.put_citizen(&consented_citizen(CITIZEN, &service())).await.unwrap();
-    store.put_activation(&usable_activation(&service())).await.unwrap();
+    fixtures::seed_usable_activation(&store, &service()).await.unwrap();
     let proxy = FaultProxy::start(&endpoint()).await;
     let mut env = stack.function_env("InboundMessageFunction");
     env.insert("AWS_ENDPOINT_URL".into(), proxy.url());

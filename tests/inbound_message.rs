@@ -20,8 +20,8 @@ use shared::domain::appointment::{AssignmentStatus, CANCELLED_TEXT};
 use shared::domain::message::{Outgoing, OutMessage};
 use shared::domain::receipt::{AppRecStatus, KithErrorCode, ReceiptFact};
 use shared::domain::{IdMode, ServiceKey};
-use shared::fixtures::{self, CITIZEN, consented_citizen, id, service, ts, usable_activation};
-use shared::ports::{AppointmentStore, MessageStore};
+use shared::fixtures::{self, CITIZEN, consented_citizen, id, service, ts};
+use shared::ports::{ActivationStore, AppointmentStore, MessageStore};
 
 struct Env {
     stack: LocalStack,
@@ -35,7 +35,7 @@ async fn env(name: &str) -> Env {
     let sdk = sdk_config().await;
     let store = Dynamo::new(Ddb::new(&sdk), stack.tables());
     store.put_citizen(&consented_citizen(CITIZEN, &service())).await.unwrap();
-    store.put_activation(&usable_activation(&service())).await.unwrap();
+    fixtures::seed_usable_activation(&store, &service()).await.unwrap();
     let lambda = LocalLambda::start("inbound-message", &stack.function_env("InboundMessageFunction")).await;
     Env { store, sqs: Sqs::new(&sdk), lambda, stack }
 }
@@ -85,7 +85,7 @@ async fn r_in_2_each_rejection_reason_is_answered_with_its_code_and_nothing_is_d
     let mut c = consented_citizen(CITIZEN, &service());
     c.record_card.insert(not_synced.clone());
     e.store.put_citizen(&c).await.unwrap();
-    e.store.put_activation(&shared::domain::Activation { synced_at: None, ..usable_activation(&not_synced) }).await.unwrap();
+    e.store.activate(&fixtures::activated(&not_synced)).await.unwrap();
     let not_activated = ServiceKey::parse("1151", "HS").unwrap();
     let mut c2 = c.clone();
     c2.record_card.insert(not_activated.clone());
@@ -159,7 +159,7 @@ async fn batch_with_one_poison_record_reports_only_that_record_and_records_it() 
 }
 
 #[tokio::test]
-async fn r_apt_2_to_5_cancellations_on_the_appointment_table_including_redating() {
+async fn r_apt_5_cancellations_on_the_appointment_table_survive_redating() {
     let e = env("cancel").await;
     let plan = vec![
         fixtures::dated("a1", &service(), ts("2026-03-02T08:30:00Z")),
@@ -254,7 +254,7 @@ async fn calls_per_admitted_message_are_one_read_one_transaction_and_batched_sen
     let (ddb, sqs) = counter.clients(&sdk);
     let store = Dynamo::new(ddb, stack.tables());
     store.put_citizen(&consented_citizen(CITIZEN, &service())).await.unwrap();
-    store.put_activation(&usable_activation(&service())).await.unwrap();
+    fixtures::seed_usable_activation(&store, &service()).await.unwrap();
     let svc = InboundService {
         gate: store.clone(),
         appointments: store.clone(),
@@ -296,7 +296,9 @@ async fn sample_events_give_their_documented_outcomes() {
     let root = e2e::stack::root();
     let data: shared::app::epj::EpjData =
         serde_json::from_str(&std::fs::read_to_string(root.join("events/epj/sample-data.json")).unwrap()).unwrap();
-    e.store.load_epj(&data).await.unwrap();
+    e.store.load_epj(&data, shared::fixtures::ts("2026-11-20T08:00:00Z")).await.unwrap();
+    // The first sync after the activations (R-ACT-4), as consent-sync ends it.
+    shared::fixtures::mark_all_synced(&e.store, shared::fixtures::ts("2026-11-21T00:10:00Z")).await.unwrap();
     let mut files: Vec<_> = std::fs::read_dir(root.join("events/inbound-message")).unwrap().map(|f| f.unwrap().path()).filter(|p| p.extension().is_some_and(|x| x == "json")).collect();
     files.sort();
     assert!(files.len() >= 10);

@@ -16,7 +16,7 @@ use e2e::{LocalLambda, LocalStack, quantile_ms};
 use futures::StreamExt;
 use shared::adapters::aws::dynamo::Dynamo;
 use shared::domain::message::OutMessage;
-use shared::fixtures::{self, CITIZEN, consented_citizen, id, service, usable_activation};
+use shared::fixtures::{self, CITIZEN, consented_citizen, id, service};
 use shared::ports::MessageStore;
 
 /// SQS records of one batch: (message id, body).
@@ -29,7 +29,7 @@ async fn r_in_3_load_run_loses_nothing_and_duplicates_nothing() {
     let sdk = sdk_config().await;
     let store = Dynamo::new(Ddb::new(&sdk), stack.tables());
     store.put_citizen(&consented_citizen(CITIZEN, &service())).await.unwrap();
-    store.put_activation(&usable_activation(&service())).await.unwrap();
+    fixtures::seed_usable_activation(&store, &service()).await.unwrap();
     let env = stack.function_env("InboundMessageFunction");
     let instances = [LocalLambda::start("inbound-message", &env).await, LocalLambda::start("inbound-message", &env).await];
 

@@ -262,3 +262,54 @@ fn template_is_least_privilege_and_encrypted_at_rest() {
         assert!(granted.iter().any(|r| queues.contains_key(r) || tables.contains_key(r)), "{name} has scoped policies");
     }
 }
+
+/// The hours and minutes a daily `cron(M H * * ? *)` fires at (lists like `0,30` allowed).
+fn daily_cron_times(expr: &str) -> Vec<(i8, i8)> {
+    let fields: Vec<&str> = expr.trim_start_matches("cron(").trim_end_matches(')').split_whitespace().collect();
+    assert_eq!(fields.len(), 6, "{expr}: six cron fields");
+    assert!(fields[2..].iter().all(|f| matches!(*f, "*" | "?")), "{expr}: a daily schedule");
+    let list = |f: &str| -> Vec<i8> { f.split(',').map(|n| n.parse().unwrap_or_else(|_| panic!("{expr}: {f}"))).collect() };
+    let (minutes, hours) = (list(fields[0]), list(fields[1]));
+    hours.iter().flat_map(|h| minutes.iter().map(move |m| (*h, *m))).collect()
+}
+
+/// R-CIT-3: EventBridge Scheduler skips a run whose local time does not exist (the spring DST
+/// gap) and a time in the autumn's repeated hour is ambiguous, so every time-of-day schedule in
+/// the template must name a time that exists exactly once on every day, 2026-2040.
+#[test]
+fn r_cit_3_every_scheduled_local_time_exists_once_on_every_day_2026_to_2040() {
+    let t = template();
+    let mut checked = vec![];
+    for (name, f) in resources(&t, "AWS::Serverless::Function") {
+        let Some(events) = f["Events"].as_mapping() else { continue };
+        for (_, ev) in events.iter().filter(|(_, e)| e["Type"].as_str() == Some("ScheduleV2")) {
+            let p = &ev["Properties"];
+            let expr = match &p["ScheduleExpression"] {
+                Value::Tagged(tag) if tag.tag == "Ref" => {
+                    let param = tag.value.as_str().expect("Ref names a parameter");
+                    t["Parameters"][param]["Default"].as_str().expect("a default").to_string()
+                }
+                v => v.as_str().expect("a schedule expression").to_string(),
+            };
+            if expr.starts_with("rate(") {
+                continue; // elapsed time, not a local time of day
+            }
+            assert_eq!(p["ScheduleExpressionTimezone"].as_str(), Some("Europe/Oslo"), "{name}");
+            let oslo = shared::domain::appointment::oslo();
+            for (h, m) in daily_cron_times(&expr) {
+                let mut day = jiff::civil::date(2026, 1, 1);
+                while day <= jiff::civil::date(2040, 12, 31) {
+                    let offset = oslo.to_ambiguous_timestamp(day.at(h, m, 0, 0)).offset();
+                    assert!(
+                        matches!(offset, jiff::tz::AmbiguousOffset::Unambiguous { .. }),
+                        "{name}: {expr} at {h:02}:{m:02} on {day} is {offset:?} in Europe/Oslo"
+                    );
+                    day = day.tomorrow().expect("a next day");
+                }
+            }
+            checked.push(format!("{name} {expr}"));
+        }
+    }
+    assert!(checked.iter().any(|c| c.starts_with("ConsentSyncFunction")), "the nightly sync was checked: {checked:?}");
+    println!("schedules checked for every day 2026-2040: {checked:?}");
+}

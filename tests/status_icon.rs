@@ -58,36 +58,60 @@ fn facts(selv: bool, via: bool, fullmakt: bool) -> Value {
     json!({"erDigitaltAktivSelv": selv, "erDigitaltAktivViaAndre": via, "tildeltFullmakt": fullmakt})
 }
 
-#[tokio::test]
-async fn r_icon_1_to_7_all_seven_icons_through_the_function() {
-    let e = env("icons", 1000).await;
-    // R-ICON-1 needs local history: consent given, a message, consent withdrawn.
-    let withdrawn = id("02013299997");
-    let mut rec = CitizenRecord::new(withdrawn.clone());
-    rec.apply_sync(AktivFacts { er_digitalt_aktiv_selv: true, ..Default::default() }, ts("2026-01-01T02:00:00Z"));
-    rec.last_message_at = Some(ts("2026-01-05T10:00:00Z"));
-    rec.apply_sync(AktivFacts::default(), ts("2026-02-01T02:00:00Z"));
-    e.store.put_citizen(&rec).await.unwrap();
-
-    let cases: Vec<(&str, Value, &str)> = vec![
-        ("02013299997", facts(false, false, false), "not-digitally-active"),
-        (CITIZEN, facts(true, false, false), "digitally-active"),
-        (CITIZEN_2032, facts(true, true, false), "digitally-active-self-and-via-others"),
-        (REPRESENTATIVE, facts(false, true, false), "digitally-active-via-others"),
-        ("01010050053", facts(true, false, true), "lacks-consent-competence-active-self"),
-        ("01010050134", facts(false, false, true), "lacks-consent-competence-not-active-self"),
-        ("01010050215", facts(false, false, false), "no-icon"),
-    ];
-    for (nid, f, icon) in &cases {
-        assert!(nid.parse::<shared::domain::NationalId>().is_ok(), "{nid} is a valid test id");
-        e.fake.set_facts(nid, f.clone());
-        let (status, body) = call(&e, "/status-icon", json!({"nationalId": nid})).await;
-        assert_eq!(status, 200, "{body}");
-        assert_eq!(body["icon"], *icon, "{nid}");
-        assert!(body["tooltip"]["nb"].as_str().is_some_and(|t| !t.is_empty()));
-        assert!(body["tooltip"]["en"].as_str().is_some_and(|t| !t.is_empty()));
+/// One citizen's icon through the function, with NHN answering `f` (and, for R-ICON-1, the
+/// local history of consent given, a message, consent withdrawn).
+async fn icon_through_the_function(name: &str, nid: &str, f: Value, withdrawn_after_use: bool, icon: &str) {
+    let e = env(name, 1000).await;
+    if withdrawn_after_use {
+        let mut rec = CitizenRecord::new(id(nid));
+        rec.apply_sync(AktivFacts { er_digitalt_aktiv_selv: true, ..Default::default() }, ts("2026-01-01T02:00:00Z"));
+        rec.last_message_at = Some(ts("2026-01-05T10:00:00Z"));
+        rec.apply_sync(AktivFacts::default(), ts("2026-02-01T02:00:00Z"));
+        e.store.put_citizen(&rec).await.unwrap();
     }
+    assert!(nid.parse::<shared::domain::NationalId>().is_ok(), "{nid} is a valid test id");
+    e.fake.set_facts(nid, f);
+    let (status, body) = call(&e, "/status-icon", json!({"nationalId": nid})).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["icon"], icon, "{nid}");
+    assert!(body["tooltip"]["nb"].as_str().is_some_and(|t| !t.is_empty()));
+    assert!(body["tooltip"]["en"].as_str().is_some_and(|t| !t.is_empty()));
     e.lambda.stop().await;
+}
+
+#[tokio::test]
+async fn r_icon_1_withdrawn_after_consent_and_a_message_through_the_function() {
+    icon_through_the_function("icon1", "02013299997", facts(false, false, false), true, "not-digitally-active").await;
+}
+
+#[tokio::test]
+async fn r_icon_2_digitally_active_through_the_function() {
+    icon_through_the_function("icon2", CITIZEN, facts(true, false, false), false, "digitally-active").await;
+}
+
+#[tokio::test]
+async fn r_icon_3_active_self_and_via_others_through_the_function() {
+    icon_through_the_function("icon3", CITIZEN_2032, facts(true, true, false), false, "digitally-active-self-and-via-others").await;
+}
+
+#[tokio::test]
+async fn r_icon_4_active_via_others_through_the_function() {
+    icon_through_the_function("icon4", REPRESENTATIVE, facts(false, true, false), false, "digitally-active-via-others").await;
+}
+
+#[tokio::test]
+async fn r_icon_5_lacks_consent_competence_active_self_through_the_function() {
+    icon_through_the_function("icon5", "01010050053", facts(true, false, true), false, "lacks-consent-competence-active-self").await;
+}
+
+#[tokio::test]
+async fn r_icon_6_lacks_consent_competence_not_active_self_through_the_function() {
+    icon_through_the_function("icon6", "01010050134", facts(false, false, true), false, "lacks-consent-competence-not-active-self").await;
+}
+
+#[tokio::test]
+async fn r_icon_7_no_consent_is_no_icon_through_the_function() {
+    icon_through_the_function("icon7", "01010050215", facts(false, false, false), false, "no-icon").await;
 }
 
 #[tokio::test]

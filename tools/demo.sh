@@ -58,8 +58,14 @@ invoke() { # invoke FUNCTION EVENT_FILE: prints the function's answer (a handler
 
 admin() { set -a; . .local/functions.env; set +a; ./target/debug/helsedialog-admin "$@"; }
 
-step "EPJ data: record cards, activations (synced), a work plan (events/epj/sample-data.json)"
+step "EPJ data: record cards, activations (through the activation rule), a work plan (events/epj/sample-data.json)"
 admin load events/epj/sample-data.json
+
+step "consent-sync: the first sync after the activation (R-ACT-4), its work items as SQS would deliver them"
+invoke consent-sync events/consent-sync/start.json
+while admin take-sync .local/sync-event.json; do
+  invoke consent-sync .local/sync-event.json
+done
 
 step "inbound-message: citizen messages, cancellations and an AppRec from Helsenorge"
 for e in dialog-message representative-message cancel-appointment cancel-regular-appointment cancel-period apprec; do

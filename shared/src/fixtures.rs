@@ -5,7 +5,10 @@ use jiff::Timestamp;
 
 use crate::domain::appointment::{Assignment, AssignmentId, AssignmentStatus, Schedule};
 use crate::domain::consent::{AktivFacts, CitizenRecord};
-use crate::domain::{Activation, NationalId, ServiceKey};
+use crate::domain::org::{StaffFunction, StaffProfile};
+use crate::domain::{Activated, Activation, CodeListLinks, NationalId, ServiceKey};
+use crate::error::PortError;
+use crate::ports::{ActivationStore, SyncStore};
 
 /// A citizen born 1982-10-30 (valid under the classic control digits).
 pub const CITIZEN: &str = "30108299920";
@@ -13,6 +16,12 @@ pub const CITIZEN: &str = "30108299920";
 pub const CITIZEN_2032: &str = "30108299939";
 /// An adult representative (born 1985-03-15).
 pub const REPRESENTATIVE: &str = "15038500047";
+/// A child under 12 (the population register says born 2020-03-15; the id itself is not read
+/// for an age, R-CIT-5).
+pub const CHILD: &str = "15032050007";
+/// An id whose date part reads as a 2015 birth under the pre-2032 century table: a
+/// representative Helsenorge vouches for is not second-guessed by reading an age from it (R-CIT-4).
+pub const REPRESENTATIVE_READ_AS_MINOR: &str = "01011550076";
 
 /// Parses a fixture id.
 pub fn id(s: &str) -> NationalId {
@@ -37,14 +46,43 @@ pub fn consented_citizen(citizen: &str, service: &ServiceKey) -> CitizenRecord {
     c
 }
 
+/// The activation of `service` by an administrator (`digihelse_adm`) on linked code lists,
+/// through the rule (R-ACT-2, R-ACT-3), on 2026-01-01: not yet synced.
+pub fn activated(service: &ServiceKey) -> Activated {
+    let staff = StaffProfile {
+        staff_id: "adm1".into(),
+        functions: [StaffFunction::DigihelseAdm].into(),
+        departments: Default::default(),
+        aj_departments: Default::default(),
+    };
+    let links = CodeListLinks { nursing_service_area: true, administrative_journal: true };
+    Activation::activate(service.clone(), links, &staff, ts("2026-01-01T10:00:00Z"))
+        .unwrap_or_else(|e| panic!("fixture activation: {e}"))
+}
+
 /// An activation of `service` that a sync has completed for (usable, R-ACT-4).
 pub fn usable_activation(service: &ServiceKey) -> Activation {
-    Activation {
-        key: service.clone(),
-        activated_at: ts("2026-01-01T10:00:00Z"),
-        activated_by: "adm1".into(),
-        synced_at: Some(ts("2026-01-02T02:10:00Z")),
+    let mut a = activated(service).into_activation();
+    a.mark_synced(ts("2026-01-02T02:00:00Z"), ts("2026-01-02T02:10:00Z"));
+    a
+}
+
+/// Stores a usable activation of `service` the way production does: through the activation
+/// rule, then marked synced as consent-sync marks it at the end of a run (R-ACT-4).
+pub async fn seed_usable_activation<S: ActivationStore + SyncStore>(store: &S, service: &ServiceKey) -> Result<(), PortError> {
+    let a = activated(service);
+    store.activate(&a).await?;
+    store.mark_synced(a.activation(), ts("2026-01-02T02:10:00Z")).await?;
+    Ok(())
+}
+
+/// Marks every stored activation synced, as the end of consent-sync's first run after them
+/// does (R-ACT-4); for tests that load EPJ data and skip the sync itself.
+pub async fn mark_all_synced<S: SyncStore>(store: &S, at: Timestamp) -> Result<(), PortError> {
+    for a in store.activations().await? {
+        store.mark_synced(&a, at).await?;
     }
+    Ok(())
 }
 
 /// A dated assignment.

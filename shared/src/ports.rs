@@ -12,7 +12,8 @@ use crate::domain::message::{InboxItem, JournalEntry, Outgoing};
 use crate::domain::receipt::ReceiptFact;
 use crate::domain::reply::OutboundMessage;
 use crate::domain::consent::AktivFacts;
-use crate::domain::{Activation, CitizenRecord, NationalId, ServiceKey};
+use crate::domain::sync::{SyncListing, SyncRun, SyncWork};
+use crate::domain::{Activated, Activation, CitizenRecord, NationalId, ServiceKey};
 use crate::error::PortError;
 
 /// The time now; injected so tests can move it.
@@ -229,6 +230,14 @@ pub struct SyncUpdate {
     pub changed: bool,
 }
 
+/// Where activations are written (R-ACT-2/3): the only write takes what the rule admitted,
+/// and never carries a sync time (R-ACT-4: only consent-sync's [`SyncStore::mark_synced`]
+/// sets it; a re-activation clears it).
+pub trait ActivationStore: Send + Sync {
+    /// Stores the activation, replacing what was stored for its key.
+    fn activate(&self, activated: &Activated) -> impl Future<Output = Result<(), PortError>> + Send;
+}
+
 /// What the consent sync reads and writes.
 pub trait SyncStore: Send + Sync {
     /// Every activation (few: one per activated department and service type).
@@ -243,15 +252,22 @@ pub trait SyncStore: Send + Sync {
     ) -> impl Future<Output = Result<(Vec<NationalId>, Option<String>), PortError>> + Send;
 
     /// Starts run `run_id` if it does not exist; returns its state either way.
-    fn begin_run(&self, run_id: &str, at: jiff::Timestamp) -> impl Future<Output = Result<crate::domain::sync::SyncRun, PortError>> + Send;
+    fn begin_run(&self, run_id: &str, at: jiff::Timestamp) -> impl Future<Output = Result<SyncRun, PortError>> + Send;
 
-    /// Records that the start phase sent `total` chunks covering `activations`.
-    fn set_total(
+    /// Gives a run that has none yet its activations and its first listing step (both kept
+    /// if already set: a restarted start resumes the listing); returns the run's state.
+    fn begin_listing(&self, run_id: &str, activations: &[ServiceKey]) -> impl Future<Output = Result<SyncRun, PortError>> + Send;
+
+    /// Moves the listing's checkpoint from step `from` (only if it is still there) to `next`,
+    /// or, with `next` none, ends the listing with `total` chunks. The run's state after, or
+    /// none when the checkpoint had moved already (a duplicate step).
+    fn advance_listing(
         &self,
         run_id: &str,
+        from: u32,
+        next: Option<&SyncListing>,
         total: u32,
-        activations: &[ServiceKey],
-    ) -> impl Future<Output = Result<crate::domain::sync::SyncRun, PortError>> + Send;
+    ) -> impl Future<Output = Result<Option<SyncRun>, PortError>> + Send;
 
     /// Whether a chunk is already done (a resumed run skips it).
     fn chunk_done(&self, run_id: &str, chunk: u32) -> impl Future<Output = Result<bool, PortError>> + Send;
@@ -268,20 +284,20 @@ pub trait SyncStore: Send + Sync {
         failed: bool,
         citizens: u64,
         changes: u64,
-    ) -> impl Future<Output = Result<crate::domain::sync::SyncRun, PortError>> + Send;
+    ) -> impl Future<Output = Result<SyncRun, PortError>> + Send;
 
-    /// Marks the activations synced and the run finished (R-ACT-4); once.
-    fn finish_run(
-        &self,
-        run: &crate::domain::sync::SyncRun,
-        at: jiff::Timestamp,
-    ) -> impl Future<Output = Result<(), PortError>> + Send;
+    /// R-ACT-4: sets `synced_at` on the activation as `seen` was read, only if it has not been
+    /// activated again since (its `activated_at` unchanged); false when it had been.
+    fn mark_synced(&self, seen: &Activation, synced_at: Timestamp) -> impl Future<Output = Result<bool, PortError>> + Send;
+
+    /// Gives the run its finish time, once.
+    fn finish_run(&self, run: &SyncRun, at: Timestamp) -> impl Future<Output = Result<(), PortError>> + Send;
 }
 
 /// The sync work queue.
 pub trait ChunkQueue: Send + Sync {
-    /// Sends chunks (batched).
-    fn send(&self, chunks: &[crate::domain::sync::SyncChunk]) -> impl Future<Output = Result<(), PortError>> + Send;
+    /// Sends work items (batched).
+    fn send(&self, work: &[SyncWork]) -> impl Future<Output = Result<(), PortError>> + Send;
 }
 
 /// A message taken from a dead-letter (or parked) queue.

@@ -415,7 +415,7 @@ fn paused_runtime() -> tokio::runtime::Runtime {
 }
 
 #[test]
-fn r_dlq_1_r_in_3_inbound_faults_at_every_port_lose_nothing_and_duplicate_nothing() {
+fn r_in_3_inbound_faults_at_every_port_lose_nothing_and_duplicate_nothing() {
     let rt = paused_runtime();
     let ports = ["GateReader.gate_facts", "MessageStore.record", "MessageStore.mark_sent", "HelsenorgeOutbox.send"];
     let failure_path = ["DeadLetterLog.record", "Requeue.receive", "Requeue.send", "Requeue.delete", "DeadLetterLog.recorded", "AlertSink.send"];
@@ -434,7 +434,7 @@ fn r_dlq_1_r_in_3_inbound_faults_at_every_port_lose_nothing_and_duplicate_nothin
 }
 
 #[test]
-fn r_out_3_r_dlq_1_outbound_faults_at_every_port_lose_nothing_and_duplicate_nothing() {
+fn r_dlq_1_outbound_faults_at_every_port_lose_nothing_and_duplicate_nothing() {
     let rt = paused_runtime();
     let ports = ["GateReader.gate_facts", "MessageStore.record", "MessageStore.mark_sent", "HelsenorgeOutbox.send"];
     let failure_path = ["DeadLetterLog.record", "Requeue.send", "AlertSink.send"];

@@ -8,7 +8,7 @@ use shared::adapters::memory::{AktivMode, ManualClock, MemoryDb};
 use shared::app::icon::{BreakerConfig, CircuitBreaker, IconService, NoIconReason, QueryError, parse_query};
 use shared::domain::consent::{AktivFacts, CitizenRecord};
 use shared::domain::{IdMode, NationalIdError, StatusIcon};
-use shared::fixtures::{CITIZEN, CITIZEN_2032, REPRESENTATIVE, id, ts};
+use shared::fixtures::{CITIZEN, id, ts};
 
 type Service = IconService<MemoryDb, MemoryDb, ManualClock>;
 
@@ -26,17 +26,23 @@ fn facts(selv: bool, via: bool, fullmakt: bool) -> AktivFacts {
     AktivFacts { er_digitalt_aktiv_selv: selv, er_digitalt_aktiv_via_andre: via, tildelt_fullmakt: fullmakt }
 }
 
-#[tokio::test]
-async fn r_icon_1_to_7_each_icon_from_facts_and_history() {
+/// The icon the use case gives a citizen NHN answers `f` for (none: NHN does not know them).
+async fn icon_of(f: Option<AktivFacts>) -> shared::app::icon::IconAnswer {
     let db = MemoryDb::new();
     let clock = ManualClock::at(ts("2026-03-01T10:00:00Z"));
-    let (a, b, c, d) = (id(CITIZEN), id(CITIZEN_2032), id(REPRESENTATIVE), id("02013299997"));
+    if let Some(f) = f {
+        db.state().aktiv.insert(id(CITIZEN), f);
+    }
+    service(&db, &clock, 500).icons(&[id(CITIZEN)]).await.remove(0)
+}
+
+#[tokio::test]
+async fn r_icon_1_withdrawn_after_consent_and_a_message_is_not_digitally_active() {
+    let db = MemoryDb::new();
+    let clock = ManualClock::at(ts("2026-03-01T10:00:00Z"));
+    let d = id("02013299997");
     {
         let mut s = db.state();
-        s.aktiv.insert(a.clone(), facts(true, false, false));
-        s.aktiv.insert(b.clone(), facts(true, true, false));
-        s.aktiv.insert(c.clone(), facts(false, true, false));
-        // d: withdrawn after consent and a message (R-ICON-1)
         s.aktiv.insert(d.clone(), facts(false, false, false));
         let mut rec = CitizenRecord::new(d.clone());
         rec.apply_sync(facts(true, false, false), ts("2026-01-01T02:00:00Z"));
@@ -44,25 +50,39 @@ async fn r_icon_1_to_7_each_icon_from_facts_and_history() {
         rec.apply_sync(facts(false, false, false), ts("2026-02-01T02:00:00Z"));
         s.citizens.insert(d.clone(), rec);
     }
-    let svc = service(&db, &clock, 500);
-    let icons: Vec<StatusIcon> = svc.icons(&[a, b, c.clone(), d]).await.into_iter().map(|x| x.icon).collect();
-    assert_eq!(
-        icons,
-        [
-            StatusIcon::DigitallyActive,
-            StatusIcon::DigitallyActiveSelfAndViaOthers,
-            StatusIcon::DigitallyActiveViaOthers,
-            StatusIcon::NotDigitallyActive
-        ]
-    );
-    db.state().aktiv.insert(c.clone(), facts(true, false, true));
-    assert_eq!(svc.icons(std::slice::from_ref(&c)).await[0].icon, StatusIcon::LacksConsentCompetenceActiveSelf);
-    db.state().aktiv.insert(c.clone(), facts(false, true, true));
-    assert_eq!(svc.icons(std::slice::from_ref(&c)).await[0].icon, StatusIcon::LacksConsentCompetenceNotActiveSelf);
-    db.state().aktiv.remove(&c);
-    let none = svc.icons(&[c]).await;
-    assert_eq!(none[0].icon, StatusIcon::NoIcon, "no consent: no icon");
-    assert_eq!(none[0].reason, None, "and not because NHN was down");
+    assert_eq!(service(&db, &clock, 500).icons(&[d]).await[0].icon, StatusIcon::NotDigitallyActive);
+}
+
+#[tokio::test]
+async fn r_icon_2_consented_without_representation_is_digitally_active() {
+    assert_eq!(icon_of(Some(facts(true, false, false))).await.icon, StatusIcon::DigitallyActive);
+}
+
+#[tokio::test]
+async fn r_icon_3_consented_and_represented_is_active_self_and_via_others() {
+    assert_eq!(icon_of(Some(facts(true, true, false))).await.icon, StatusIcon::DigitallyActiveSelfAndViaOthers);
+}
+
+#[tokio::test]
+async fn r_icon_4_represented_and_not_active_self_is_active_via_others() {
+    assert_eq!(icon_of(Some(facts(false, true, false))).await.icon, StatusIcon::DigitallyActiveViaOthers);
+}
+
+#[tokio::test]
+async fn r_icon_5_assigned_power_of_attorney_and_active_self() {
+    assert_eq!(icon_of(Some(facts(true, false, true))).await.icon, StatusIcon::LacksConsentCompetenceActiveSelf);
+}
+
+#[tokio::test]
+async fn r_icon_6_assigned_power_of_attorney_and_not_active_self() {
+    assert_eq!(icon_of(Some(facts(false, true, true))).await.icon, StatusIcon::LacksConsentCompetenceNotActiveSelf);
+}
+
+#[tokio::test]
+async fn r_icon_7_no_consent_is_no_icon_and_not_because_nhn_was_down() {
+    let none = icon_of(None).await;
+    assert_eq!(none.icon, StatusIcon::NoIcon, "no consent: no icon");
+    assert_eq!(none.reason, None, "and not because NHN was down");
 }
 
 #[tokio::test]

@@ -185,6 +185,49 @@ async fn r_cit_4_representative_message_is_journaled_on_the_citizen_with_its_aut
     assert!(db.journal(&id(REPRESENTATIVE)).await.unwrap().is_empty());
 }
 
+/// A dialog message written by `representative` for `citizen`.
+fn from_representative(message_id: &str, citizen: &str, representative: &str) -> String {
+    envelope(
+        message_id,
+        json!({"kind": "dialog-message", "citizen": citizen,
+               "sender": {"role": "representative", "representative": representative},
+               "service": service(), "subject": "Fra fullmektig", "body": "Hei"}),
+    )
+}
+
+#[tokio::test]
+async fn r_cit_4_representative_is_taken_as_helsenorge_asserts_it_without_reading_an_age() {
+    let (svc, db, _) = setup();
+    // The id's date part reads as a 2015 birth under the old century table; Helsenorge checked
+    // power of attorney and age against the population register, so the role stands.
+    let body = from_representative("hn-rep-young", CITIZEN, fixtures::REPRESENTATIVE_READ_AS_MINOR);
+    assert!(matches!(run(&svc, &body).await.unwrap(), Outcome::Delivered(_)));
+    let journal = db.journal(&id(CITIZEN)).await.unwrap();
+    assert_eq!(journal.len(), 1);
+    assert_eq!(journal[0].author, Author::Representative { representative: id(fixtures::REPRESENTATIVE_READ_AS_MINOR) });
+    assert_eq!(apprecs(&db)[0].status, AppRecStatus::Ok);
+}
+
+#[tokio::test]
+async fn r_cit_5_parent_writing_for_a_child_under_12_is_journaled_on_the_child() {
+    let (svc, db, _) = setup();
+    {
+        // The child is not active themself; the parents are (erDigitaltAktivViaAndre).
+        let mut child = shared::domain::CitizenRecord::new(id(fixtures::CHILD));
+        child.record_card.insert(service());
+        let via_parents = shared::domain::AktivFacts { er_digitalt_aktiv_via_andre: true, ..Default::default() };
+        child.apply_sync(via_parents, ts("2026-01-02T02:00:00Z"));
+        db.state().citizens.insert(id(fixtures::CHILD), child);
+    }
+    let body = from_representative("hn-parent", fixtures::CHILD, REPRESENTATIVE);
+    assert!(matches!(run(&svc, &body).await.unwrap(), Outcome::Delivered(_)));
+    let journal = db.journal(&id(fixtures::CHILD)).await.unwrap();
+    assert_eq!(journal.len(), 1, "journaled on the child");
+    assert_eq!(journal[0].citizen, id(fixtures::CHILD));
+    assert_eq!(journal[0].author, Author::Representative { representative: id(REPRESENTATIVE) });
+    assert!(db.journal(&id(REPRESENTATIVE)).await.unwrap().is_empty(), "not on the parent");
+}
+
 #[tokio::test]
 async fn r_cit_6_invalid_national_id_is_rejected_with_e10_without_echo() {
     let (svc, db, _) = setup();

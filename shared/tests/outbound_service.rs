@@ -75,6 +75,25 @@ fn messages_to_helsenorge(db: &MemoryDb) -> usize {
 }
 
 #[tokio::test]
+async fn r_out_5_a_reply_is_one_message_to_helsenorge_which_notifies_the_citizen() {
+    // Helsenorge sends the SMS or e-mail per the citizen's settings when the reply arrives: the
+    // municipality sends the message and the EPJ's result, and no notification of its own.
+    let (svc, _, db, _) = setup();
+    run(&svc, &request("r-5")).await.unwrap();
+    let sent: Vec<&'static str> = db
+        .state()
+        .sent
+        .iter()
+        .map(|o| match o.message {
+            OutMessage::DialogMessage { .. } => "message",
+            OutMessage::ReplyResult(_) => "result",
+            OutMessage::Apprec(_) => "apprec",
+        })
+        .collect();
+    assert_eq!(sent, ["message", "result"]);
+}
+
+#[tokio::test]
 async fn r_out_2_authorized_reply_is_journaled_recorded_sent_and_answered() {
     let (svc, _, db, _) = setup();
     assert!(matches!(run(&svc, &request("r-1")).await.unwrap(), Outcome::Sent(_)));
@@ -88,46 +107,50 @@ async fn r_out_2_authorized_reply_is_journaled_recorded_sent_and_answered() {
     assert_eq!(stored.status(ts("2026-03-01T10:01:00Z"), SignedDuration::from_hours(1)), OutboundStatus::Sent);
 }
 
-#[tokio::test]
-async fn r_acc_1_r_acc_2_r_out_1_r_out_2_each_refusal_is_a_result_for_the_epj() {
-    type Change = Box<dyn Fn(&mut Value)>;
-    let cases: Vec<(&str, Change, ReplyRefusal)> = vec![
-        ("no-les", Box::new(|r: &mut Value| r["staff"]["functions"] = json!(["digihelse_adm"])), ReplyRefusal::MissingDigihelseLes),
-        ("no-dept", Box::new(|r: &mut Value| r["staff"]["departments"] = json!(["116"])), ReplyRefusal::NoDepartmentAccess),
-        ("inbox", Box::new(|r: &mut Value| r["origin"] = json!("department-inbox")), ReplyRefusal::NotFromDialogWindow),
-        (
-            "bad-id",
-            Box::new(|r: &mut Value| r["citizen"] = json!("30108299921")),
-            ReplyRefusal::InvalidNationalId("the control digits of the national id are wrong".into()),
-        ),
-        ("no-consent", Box::new(|r: &mut Value| r["citizen"] = json!("02013299997")), ReplyRefusal::NoConsent),
-        (
-            "not-activated",
-            Box::new(|r: &mut Value| {
-                r["service"] = json!({"department": "115", "serviceType": "PS"});
-            }),
-            ReplyRefusal::NotActivated,
-        ),
-    ];
-    for (name, change, refusal) in cases {
-        let (svc, _, db, _) = setup();
-        if name == "not-activated" {
-            let mut s = db.state();
-            let c = s.citizens.get_mut(&id(CITIZEN)).unwrap();
-            c.record_card.insert(ServiceKey::parse("115", "PS").unwrap());
-        }
-        let mut r = request(&format!("r-{name}"));
-        change(&mut r);
-        let out = run(&svc, &r).await.unwrap();
-        assert_eq!(out, Outcome::Refused(out.pending().unwrap().clone(), refusal.clone()), "{name}");
-        let res = results(&db);
-        assert_eq!(res.len(), 1, "{name}");
-        assert_eq!(res[0].outcome, ReplyOutcome::Refused);
-        assert_eq!(res[0].refusal.as_ref(), Some(&refusal));
-        assert_eq!(messages_to_helsenorge(&db), 0, "{name}: nothing sent");
-        assert!(db.state().journal.is_empty(), "{name}: nothing journaled");
-        assert!(db.state().outbound.is_empty());
+/// A request changed by `change` is refused with `refusal`: a result for the EPJ, nothing sent,
+/// nothing journaled.
+async fn refused_as(name: &str, change: impl Fn(&mut Value), refusal: ReplyRefusal) {
+    let (svc, _, db, _) = setup();
+    if name == "not-activated" {
+        let mut s = db.state();
+        let c = s.citizens.get_mut(&id(CITIZEN)).unwrap();
+        c.record_card.insert(ServiceKey::parse("115", "PS").unwrap());
     }
+    let mut r = request(&format!("r-{name}"));
+    change(&mut r);
+    let out = run(&svc, &r).await.unwrap();
+    assert_eq!(out, Outcome::Refused(out.pending().unwrap().clone(), refusal.clone()), "{name}");
+    let res = results(&db);
+    assert_eq!(res.len(), 1, "{name}");
+    assert_eq!(res[0].outcome, ReplyOutcome::Refused);
+    assert_eq!(res[0].refusal.as_ref(), Some(&refusal));
+    assert_eq!(messages_to_helsenorge(&db), 0, "{name}: nothing sent");
+    assert!(db.state().journal.is_empty(), "{name}: nothing journaled");
+    assert!(db.state().outbound.is_empty());
+}
+
+#[tokio::test]
+async fn r_acc_1_a_reply_without_digihelse_les_is_a_refusal_for_the_epj() {
+    refused_as("no-les", |r| r["staff"]["functions"] = json!(["digihelse_adm"]), ReplyRefusal::MissingDigihelseLes).await;
+}
+
+#[tokio::test]
+async fn r_acc_2_a_reply_outside_the_profile_s_departments_is_a_refusal_for_the_epj() {
+    refused_as("no-dept", |r| r["staff"]["departments"] = json!(["116"]), ReplyRefusal::NoDepartmentAccess).await;
+}
+
+#[tokio::test]
+async fn r_out_1_a_reply_from_the_department_inbox_is_a_refusal_for_the_epj() {
+    refused_as("inbox", |r| r["origin"] = json!("department-inbox"), ReplyRefusal::NotFromDialogWindow).await;
+}
+
+#[tokio::test]
+async fn r_out_2_a_reply_to_an_invalid_id_without_consent_or_activation_is_a_refusal_for_the_epj() {
+    let bad_id = ReplyRefusal::InvalidNationalId("the control digits of the national id are wrong".into());
+    refused_as("bad-id", |r| r["citizen"] = json!("30108299921"), bad_id).await;
+    refused_as("no-consent", |r| r["citizen"] = json!("02013299997"), ReplyRefusal::NoConsent).await;
+    let other_type = |r: &mut Value| r["service"] = json!({"department": "115", "serviceType": "PS"});
+    refused_as("not-activated", other_type, ReplyRefusal::NotActivated).await;
 }
 
 #[tokio::test]

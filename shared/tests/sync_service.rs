@@ -8,6 +8,7 @@ use shared::app::pipeline::Pipeline;
 use shared::app::sync::{ChunkReport, SyncService};
 use shared::domain::consent::{AktivFacts, CitizenRecord};
 use shared::domain::receipt::KithErrorCode;
+use shared::domain::sync::SyncWork;
 use shared::domain::{Activation, IdMode, ServiceKey};
 use shared::fixtures::{self, CITIZEN, id, service, synthetic_id, ts};
 
@@ -32,7 +33,7 @@ async fn run_night(s: &Sync, db: &MemoryDb) {
     loop {
         let next = db.state().sync_queue.pop_front();
         let Some(c) = next else { break };
-        s.chunk(&c).await.unwrap();
+        s.work(&c).await.unwrap();
     }
 }
 
@@ -95,7 +96,7 @@ async fn r_cit_3_withdrawn_consent_flips_the_citizen_at_the_next_sync() {
 }
 
 #[tokio::test]
-async fn r_act_4_an_activation_is_usable_only_after_a_completed_run_and_r_act_1_not_hierarchical() {
+async fn r_act_4_an_activation_is_usable_only_after_a_completed_run_not_its_sub_departments() {
     let db = MemoryDb::new();
     let clock = ManualClock::at(ts("2026-03-01T14:00:00Z"));
     let parent = service();
@@ -143,7 +144,7 @@ async fn each_distinct_citizen_is_looked_up_once_in_calls_of_at_most_1000() {
 }
 
 #[tokio::test]
-async fn a_run_killed_midway_resumes_and_updates_every_citizen_once_and_a_second_run_is_harmless() {
+async fn r_cit_3_a_run_killed_midway_resumes_from_its_checkpoint_and_updates_every_citizen_once() {
     let db = MemoryDb::new();
     let clock = ManualClock::at(ts("2026-03-02T01:00:00Z"));
     {
@@ -157,35 +158,92 @@ async fn a_run_killed_midway_resumes_and_updates_every_citizen_once_and_a_second
     }
     let s = sync(&db, &clock);
     s.start(None).await.unwrap();
-    // Two of four chunks run, then the process "dies"; SQS keeps the rest.
-    for _ in 0..2 {
-        let c = db.state().sync_queue.pop_front().unwrap();
-        s.chunk(&c).await.unwrap();
+    // Two listing steps and their chunks run, then the process "dies" and the queue's
+    // remaining work is lost (dead-lettered, say).
+    for _ in 0..4 {
+        let w = db.state().sync_queue.pop_front().unwrap();
+        s.work(&w).await.unwrap();
     }
-    // The schedule (or an operator) starts again: the same chunks are sent again.
+    db.state().sync_queue.clear();
+    // The schedule (or an operator) starts again: the listing resumes at its checkpoint.
     clock.set(ts("2026-03-02T01:20:00Z"));
-    s.start(None).await.unwrap();
-    let mut already = 0;
+    let again = s.start(None).await.unwrap();
+    assert_eq!(again.listing_step, Some(2), "resumed at the checkpoint, not from the start");
+    // A listing step delivered twice (SQS at-least-once) does its work once.
+    let step = db.state().sync_queue.front().cloned().unwrap();
+    db.state().sync_queue.push_back(step);
+    let mut stale = 0;
     loop {
         let next = db.state().sync_queue.pop_front();
-        let Some(c) = next else { break };
-        if s.chunk(&c).await.unwrap() == ChunkReport::AlreadyDone {
-            already += 1;
+        let Some(w) = next else { break };
+        if s.work(&w).await.unwrap() == ChunkReport::StaleListing {
+            stale += 1;
         }
     }
-    // The restart re-sent only the two undone chunks; their first copies were still queued,
-    // so the second copies find them done.
-    assert_eq!(already, 2, "done chunks are not sent again, duplicates are absorbed");
+    assert_eq!(stale, 1, "the duplicate step found the checkpoint moved");
     {
         let st = db.state();
         let run = &st.sync_runs["2026-03-02"];
         assert!(run.finished_at.is_some());
+        assert_eq!(run.chunks_total, Some(4));
         assert_eq!(run.citizens, 3500, "every citizen updated once");
+        assert_eq!(st.aktiv_calls, vec![1000, 1000, 1000, 500], "each looked up once");
         assert!(st.citizens.values().all(CitizenRecord::has_consent));
     }
     let again = s.start(None).await.unwrap();
     assert!(again.already_finished, "a second run the same night is harmless");
     assert!(db.state().sync_queue.is_empty());
+}
+
+#[tokio::test]
+async fn r_cit_3_every_invocation_is_bounded_whatever_the_number_of_citizens() {
+    let db = MemoryDb::new();
+    let clock = ManualClock::at(ts("2026-03-02T01:00:00Z"));
+    {
+        let mut st = db.state();
+        st.activations.insert(service(), fixtures::usable_activation(&service()));
+        for n in 0..5500u32 {
+            let nid = synthetic_id(n);
+            st.citizens.insert(nid.clone(), unsynced_citizen(&nid.expose(), &[service()]));
+        }
+    }
+    let s = sync(&db, &clock);
+    let report = s.start(None).await.unwrap();
+    // The start sends one listing step, however many citizens there are.
+    assert_eq!((report.activations, report.listing_step), (1, Some(0)));
+    assert_eq!(db.state().sync_queue.len(), 1);
+    let mut steps = 0;
+    loop {
+        let next = db.state().sync_queue.pop_front();
+        let Some(w) = next else { break };
+        let before = db.state().sync_queue.len();
+        match (&w, s.work(&w).await.unwrap()) {
+            (SyncWork::Listing(_), ChunkReport::Listed { citizens, .. }) => {
+                steps += 1;
+                assert!(citizens <= 1000, "one page a step");
+                assert!(db.state().sync_queue.len() - before <= 2, "a step sends a chunk and its continuation");
+            }
+            (SyncWork::Chunk(c), ChunkReport::Done { .. }) => assert!(c.ids.len() <= 1000),
+            (w, r) => panic!("unexpected {w:?} -> {r:?}"),
+        }
+    }
+    assert_eq!(steps, 6);
+    assert!(db.state().sync_runs["2026-03-02"].finished_at.is_some());
+}
+
+#[tokio::test]
+async fn r_act_4_a_reactivation_between_the_finish_read_and_write_is_not_marked_synced() {
+    use shared::ports::{ActivationStore, SyncStore};
+    let db = MemoryDb::new();
+    fixtures::seed_usable_activation(&db, &service()).await.unwrap();
+    let seen = db.activations().await.unwrap().remove(0);
+    let staff: shared::domain::org::StaffProfile =
+        serde_json::from_value(serde_json::json!({"staffId": "adm2", "functions": ["0"]})).unwrap();
+    let links = shared::domain::CodeListLinks { nursing_service_area: true, administrative_journal: true };
+    db.activate(&Activation::activate(service(), links, &staff, ts("2026-06-01T09:00:00Z")).unwrap()).await.unwrap();
+    assert!(!db.mark_synced(&seen, ts("2026-06-01T09:00:01Z")).await.unwrap());
+    let now = db.state().activations[&service()].clone();
+    assert_eq!((now.activated_by.as_str(), now.synced_at), ("adm2", None));
 }
 
 #[tokio::test]
@@ -200,7 +258,11 @@ async fn a_failing_chunk_is_alerted_and_the_run_still_finishes() {
     }
     let s = sync(&db, &clock);
     s.start(None).await.unwrap();
+    // The listing step sends the chunk.
+    let step = db.state().sync_queue.pop_front().unwrap();
+    s.work(&step).await.unwrap();
     let c = db.state().sync_queue.pop_front().unwrap();
+    assert!(matches!(c, SyncWork::Chunk(_)), "{c:?}");
     let body = serde_json::to_string(&c).unwrap();
     let rec = |n| shared::app::RecordIn { sqs_message_id: "sqs-chunk-0".into(), body: body.clone(), receive_count: n };
     // The first tries fail and are recorded through the shared helper; SQS retries them.

@@ -25,7 +25,7 @@ use shared::domain::consent::{AktivFacts, CitizenRecord};
 use shared::domain::message::{InboxItem, JournalEntry, Outgoing};
 use shared::domain::{DepartmentCode, IdMode, NationalId};
 use shared::error::PortError;
-use shared::fixtures::{self, CITIZEN, consented_citizen, id, service, synthetic_id, usable_activation};
+use shared::fixtures::{self, CITIZEN, consented_citizen, id, service, synthetic_id};
 use shared::ports::{Delivery, HelsenorgeOutbox, MessageStore, Recorded};
 
 /// Calls per unit of work for one flow.
@@ -157,7 +157,7 @@ pub async fn run() -> Vec<Calls> {
     let sdk = sdk_config().await;
     let plain = Dynamo::new(aws_sdk_dynamodb::Client::new(&sdk), stack.tables());
     plain.put_citizen(&consented_citizen(CITIZEN, &service())).await.expect("seed citizen");
-    plain.put_activation(&usable_activation(&service())).await.expect("seed activation");
+    fixtures::seed_usable_activation(&plain, &service()).await.expect("seed activation");
     let counter = CallCounter::default();
     let (ddb, sqs) = counter.clients(&sdk);
     let store = Dynamo::new(ddb.clone(), stack.tables());
@@ -257,7 +257,7 @@ pub async fn run() -> Vec<Calls> {
     // work queue by an uncounted client, as Lambda's poller would).
     let stack = LocalStack::provision("bench-sync");
     let plain = Dynamo::new(aws_sdk_dynamodb::Client::new(&sdk), stack.tables());
-    plain.put_activation(&usable_activation(&service())).await.expect("seed activation");
+    fixtures::seed_usable_activation(&plain, &service()).await.expect("seed activation");
     let citizens: Vec<CitizenRecord> = (0..1000).map(|i| consented_citizen(&synthetic_id(i).expose(), &service())).collect();
     plain.put_citizens(&citizens).await.expect("seed citizens");
     let store = Dynamo::new(ddb.clone(), stack.tables());

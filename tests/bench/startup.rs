@@ -13,7 +13,7 @@ use e2e::stack::sdk_config;
 use e2e::{LocalLambda, LocalStack, quantile_ms};
 use serde_json::json;
 use shared::adapters::aws::dynamo::Dynamo;
-use shared::fixtures::{self, CITIZEN, consented_citizen, service, usable_activation};
+use shared::fixtures::{self, CITIZEN, consented_citizen, service};
 
 /// Start-up of one function.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -98,7 +98,7 @@ pub async fn run(runs: usize, events: usize) -> (Vec<Startup>, Vec<Steady>) {
     let sdk = sdk_config().await;
     let store = Dynamo::new(aws_sdk_dynamodb::Client::new(&sdk), stack.tables());
     store.put_citizen(&consented_citizen(CITIZEN, &service())).await.expect("seed");
-    store.put_activation(&usable_activation(&service())).await.expect("seed");
+    fixtures::seed_usable_activation(&store, &service()).await.expect("seed");
     let mut steady = vec![];
 
     let inbound = LocalLambda::start("inbound-message", &stack.function_env("InboundMessageFunction")).await;

@@ -156,7 +156,7 @@ pub fn run(rt: &tokio::runtime::Runtime, scale: f64) -> Vec<Throughput> {
         loop {
             let next = db.state().sync_queue.pop_front();
             let Some(c) = next else { break };
-            sync.chunk(&c).await.expect("chunk");
+            sync.work(&c).await.expect("work");
         }
     });
     rows.push(row("consent-sync", "citizen synced", count, t.elapsed()));

@@ -1,6 +1,7 @@
 //! consent-sync: the nightly sync of consent and digital activity (R-CIT-3, R-ACT-4).
-//! A schedule (or an operator) sends `{"action":"start"}`: the start phase fans the citizens out
-//! as chunks on the sync work queue; the same function then takes the chunks from that queue.
+//! A schedule (or an operator) sends `{"action":"start"}`: the start phase sends the first
+//! listing step to the sync work queue; the same function then takes the listing steps and the
+//! chunks they send from that queue.
 
 // The use case futures are deep; release builds (lto) need more room to lay them out.
 #![recursion_limit = "256"]
@@ -41,7 +42,9 @@ async fn main() -> Result<(), Error> {
         }
         let SyncAction::Start { run_id } = parse_event(event.payload, "an SQS event or {\"action\":\"start\"}")?;
         let r = service.start(run_id.map(|r| r.into_inner())).await?;
-        Ok(json!({"runId": r.run_id, "chunks": r.chunks, "citizens": r.citizens, "alreadyFinished": r.already_finished}))
+        Ok(json!({
+            "runId": r.run_id, "activations": r.activations, "listingStep": r.listing_step, "alreadyFinished": r.already_finished
+        }))
     }))
     .await
 }

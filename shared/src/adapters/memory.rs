@@ -14,11 +14,11 @@ use crate::domain::message::{InboxItem, JournalEntry, Outgoing};
 use crate::domain::receipt::ReceiptFact;
 use crate::domain::reply::OutboundMessage;
 use crate::domain::consent::AktivFacts;
-use crate::domain::sync::{SyncChunk, SyncRun};
-use crate::domain::{Activation, CitizenRecord, DepartmentCode, NationalId, ServiceKey};
+use crate::domain::sync::{SyncListing, SyncRun, SyncWork};
+use crate::domain::{Activated, Activation, CitizenRecord, DepartmentCode, NationalId, ServiceKey};
 use crate::error::PortError;
 use crate::ports::{
-    AktivClient, AlertSink, AppointmentStore, ChunkQueue, CitizenReader, Clock, ParkedStore, QueuedMessage, Requeue,
+    ActivationStore, AktivClient, AlertSink, AppointmentStore, ChunkQueue, CitizenReader, Clock, ParkedStore, QueuedMessage, Requeue,
     SyncStore, SyncUpdate, DeadLetterLog, Delivery, GateFacts, GateReader, HelsenorgeOutbox,
     MAX_ASSIGNMENTS_PER_WRITE, MessageStore, OutboundStore, Plan, Processed, ReceiptApplied, Recorded,
 };
@@ -62,8 +62,8 @@ pub struct State {
     pub sync_chunks: std::collections::HashSet<(String, u32)>,
     /// The run each citizen was last synced in.
     pub synced_in: HashMap<NationalId, String>,
-    /// Chunks on the sync work queue.
-    pub sync_queue: std::collections::VecDeque<SyncChunk>,
+    /// Work items (chunks, listing steps) on the sync work queue.
+    pub sync_queue: std::collections::VecDeque<SyncWork>,
     /// Queues by URL (for the republisher).
     pub queues: HashMap<String, std::collections::VecDeque<QueuedMessage>>,
     /// Received, not yet deleted messages by receipt handle, with their queue: invisible until
@@ -397,12 +397,27 @@ impl SyncStore for MemoryDb {
         Ok(run.clone())
     }
 
-    async fn set_total(&self, run_id: &str, total: u32, activations: &[ServiceKey]) -> Result<SyncRun, PortError> {
+    async fn begin_listing(&self, run_id: &str, activations: &[ServiceKey]) -> Result<SyncRun, PortError> {
         let mut s = self.state();
-        let run = s.sync_runs.get_mut(run_id).ok_or_else(|| PortError::permanent("set total", "no such run"))?;
-        run.chunks_total = Some(total);
-        run.activations = activations.to_vec();
+        let run = s.sync_runs.get_mut(run_id).ok_or_else(|| PortError::permanent("begin listing", "no such run"))?;
+        if run.activations.is_empty() && run.next_listing.is_none() && run.chunks_total.is_none() {
+            run.activations = activations.to_vec();
+            run.next_listing = Some(SyncListing { run_id: run_id.to_string(), ..SyncListing::default() });
+        }
         Ok(run.clone())
+    }
+
+    async fn advance_listing(&self, run_id: &str, from: u32, next: Option<&SyncListing>, total: u32) -> Result<Option<SyncRun>, PortError> {
+        let mut s = self.state();
+        let run = s.sync_runs.get_mut(run_id).ok_or_else(|| PortError::permanent("advance listing", "no such run"))?;
+        if run.next_listing.as_ref().map(|l| l.step) != Some(from) {
+            return Ok(None);
+        }
+        run.next_listing = next.cloned();
+        if next.is_none() {
+            run.chunks_total = Some(total);
+        }
+        Ok(Some(run.clone()))
     }
 
     async fn chunk_done(&self, run_id: &str, chunk: u32) -> Result<bool, PortError> {
@@ -419,6 +434,7 @@ impl SyncStore for MemoryDb {
             }
             s.synced_in.insert(id.clone(), run_id.to_string());
             let rec = s.citizens.entry(id.clone()).or_insert_with(|| u.record.clone());
+            rec.sync_run = Some(run_id.to_string());
             rec.aktiv = u.record.aktiv;
             rec.synced_at = u.record.synced_at;
             rec.consent_first_given_at = u.record.consent_first_given_at;
@@ -445,14 +461,19 @@ impl SyncStore for MemoryDb {
         Ok(run.clone())
     }
 
+    async fn mark_synced(&self, seen: &Activation, synced_at: Timestamp) -> Result<bool, PortError> {
+        let mut s = self.state();
+        match s.activations.get_mut(&seen.key) {
+            Some(a) if a.activated_at == seen.activated_at => {
+                a.synced_at = Some(synced_at);
+                Ok(true)
+            }
+            _ => Ok(false),
+        }
+    }
+
     async fn finish_run(&self, run: &SyncRun, at: Timestamp) -> Result<(), PortError> {
         let mut s = self.state();
-        let started = run.started_at.unwrap_or(at);
-        for key in &run.activations {
-            if let Some(a) = s.activations.get_mut(key) {
-                a.mark_synced(started, at);
-            }
-        }
         if let Some(r) = s.sync_runs.get_mut(&run.run_id) {
             r.finished_at.get_or_insert(at);
         }
@@ -461,8 +482,16 @@ impl SyncStore for MemoryDb {
 }
 
 impl ChunkQueue for MemoryDb {
-    async fn send(&self, chunks: &[SyncChunk]) -> Result<(), PortError> {
-        self.state().sync_queue.extend(chunks.iter().cloned());
+    async fn send(&self, work: &[SyncWork]) -> Result<(), PortError> {
+        self.state().sync_queue.extend(work.iter().cloned());
+        Ok(())
+    }
+}
+
+impl ActivationStore for MemoryDb {
+    async fn activate(&self, activated: &Activated) -> Result<(), PortError> {
+        let a = activated.activation();
+        self.state().activations.insert(a.key.clone(), a.clone());
         Ok(())
     }
 }

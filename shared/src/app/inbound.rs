@@ -173,12 +173,10 @@ where
             return Ok(Decision::Refuse(KithErrorCode::E10, format!("Ugyldig melding: {e}")));
         }
 
-        // R-CIT-1/2/4, R-ACT-1/4, R-IN-2: the gate, on one read.
+        // R-CIT-1/2, R-ACT-1/4, R-IN-2: the gate, on one read. The sender's role is as
+        // Helsenorge asserts it (R-CIT-4, R-CIT-5): journaled on the citizen below.
         let facts = self.gate.gate_facts(&citizen, service).await?;
-        let today = now.to_zoned_datetime(crate::domain::appointment::oslo()).date();
-        if let GateDecision::Reject(reason) =
-            consent_gate(facts.citizen.as_ref(), &sender, service, facts.activation.as_ref(), today)
-        {
+        if let GateDecision::Reject(reason) = consent_gate(facts.citizen.as_ref(), service, facts.activation.as_ref()) {
             return Ok(Decision::Refuse(reason.kith_code(), reason.text_nb().to_string()));
         }
 

@@ -1,6 +1,7 @@
 //! The outbound use case: a staff reply from the EPJ's dialog window is authorized, checked,
 //! journaled on the citizen, recorded with status Sent and sent toward Helsenorge exactly once;
 //! a refusal goes back to the EPJ as a result, never as a retry (R-ACC-1/2, R-OUT-1..4).
+//! Helsenorge notifies the citizen when the reply arrives (R-OUT-5): nothing here does.
 
 use super::RecordIn;
 use super::pipeline::{Answered, Pending, Pipeline, ProcessError, Written};

@@ -1,18 +1,25 @@
-//! The nightly consent sync (R-CIT-3, R-ACT-4). The start phase walks every activation's
-//! citizens page by page, keeps each distinct citizen once, and sends chunks of at most 1000 to
-//! the sync work queue; the chunk phase looks a chunk up in one HelsenorgeAktiv call and writes
-//! each citizen's new state at most once per run. When every chunk is done or failed, the
-//! activations are marked synced and the run's summary is written.
+//! The nightly consent sync (R-CIT-3, R-ACT-4). Every invocation's work is bounded, whatever
+//! the number of citizens:
 //!
-//! Resumable: a crash in the start phase is repaired by starting again (the same enumeration
-//! gives the same chunks; done chunks are skipped); a crash in a chunk is retried by SQS; a
-//! chunk that keeps failing goes to the sync dead-letter queue, is recorded and alerted, and
-//! the rest of the run goes on. A second run the same night finds the finished run: harmless.
+//! - the start phase records the run's activations and sends the first listing step;
+//! - a listing step reads one page (at most 1000) of an activation's citizens, sends them as a
+//!   chunk together with the listing's continuation (the next page, or the next activation),
+//!   and moves the run's checkpoint on; the last step sets the run's chunk total;
+//! - a chunk looks its citizens up in one HelsenorgeAktiv call (those another chunk of the run
+//!   already wrote are skipped, so a citizen on several services is looked up once) and writes
+//!   each citizen's new state at most once per run.
+//!
+//! When every chunk is done or failed, the activations are marked synced and the run's
+//! summary is written. Resumable: a listing step that is repeated finds the checkpoint moved
+//! and does nothing; a start the same night re-sends the step at the checkpoint (done chunks
+//! are skipped); a crash in a chunk is retried by SQS; a chunk that keeps failing goes to the
+//! sync dead-letter queue, is recorded and alerted, and the run goes on. A start after the run
+//! finished does nothing.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use crate::domain::dead_letter::{Alert, RecordedError};
-use crate::domain::sync::{CHUNK_SIZE, SyncChunk, SyncRun, run_id_for};
+use crate::domain::sync::{SyncChunk, SyncListing, SyncRun, SyncWork, run_id_for};
 use crate::domain::{CitizenRecord, NationalId};
 use crate::error::{PortError, Retryable};
 use crate::ports::{AktivClient, AlertSink, ChunkQueue, CitizenReader, Clock, DeadLetterLog, SyncStore, SyncUpdate};
@@ -23,10 +30,11 @@ use super::pipeline::{FailedRecord, record_failure};
 pub struct StartReport {
     /// The run.
     pub run_id: String,
-    /// Chunks sent.
-    pub chunks: u32,
-    /// Distinct citizens in them.
-    pub citizens: u64,
+    /// The activations the run covers.
+    pub activations: u32,
+    /// The listing step sent (where the listing starts or resumes); none when there was
+    /// nothing to list.
+    pub listing_step: Option<u32>,
     /// The run had already finished: nothing was sent.
     pub already_finished: bool,
 }
@@ -45,6 +53,16 @@ pub enum ChunkReport {
     },
     /// Already done in this run (a resumed or repeated start).
     AlreadyDone,
+    /// A listing step: sent a chunk of this many citizens (none for an empty page) and, unless
+    /// it was the last step, the listing's continuation.
+    Listed {
+        /// Citizens in the chunk sent.
+        citizens: usize,
+        /// The listing ended with this step.
+        last: bool,
+    },
+    /// A listing step the checkpoint had passed already (a duplicate): nothing done.
+    StaleListing,
 }
 
 /// The consent-sync use case.
@@ -67,12 +85,6 @@ pub struct SyncService<S, R, Q, A, L, C, D> {
     pub source_queue: String,
 }
 
-/// A compact key for the set of citizens seen in a run (8 bytes each: 100,000 citizens take
-/// under 2 MB, while every page of ids is streamed).
-fn compact(id: &NationalId) -> u64 {
-    id.expose().parse().unwrap_or_default()
-}
-
 /// SQS tries a chunk this many times (the work queue's `maxReceiveCount`) before its
 /// dead-letter queue; the last try that fails marks the chunk failed and alerts.
 pub const MAX_RECEIVES: u32 = 3;
@@ -87,81 +99,102 @@ where
     C: Clock,
     D: DeadLetterLog,
 {
-    /// The start phase: enumerate, dedupe, send chunks.
+    /// The start phase: record the run's activations, send the listing's first step (or the
+    /// step at the checkpoint, for a run started before). Bounded by the number of activations.
     pub async fn start(&self, run_id: Option<String>) -> Result<StartReport, PortError> {
         let now = self.clock.now();
         let run_id = run_id.unwrap_or_else(|| run_id_for(now));
         let run = self.store.begin_run(&run_id, now).await?;
         if run.finished_at.is_some() {
             tracing::info!(run = %run_id, "run already finished tonight; nothing to do");
-            return Ok(StartReport { run_id, chunks: 0, citizens: 0, already_finished: true });
+            return Ok(StartReport { run_id, activations: 0, listing_step: None, already_finished: true });
         }
-        let mut activations = self.store.activations().await?;
-        activations.sort_by(|a, b| a.key.cmp(&b.key));
-        let mut seen: HashSet<u64> = HashSet::new();
-        let mut chunk: Vec<NationalId> = Vec::with_capacity(CHUNK_SIZE);
-        let mut outbox: Vec<SyncChunk> = vec![];
-        let mut chunk_no = 0u32;
-        let mut citizens = 0u64;
-        for a in &activations {
-            let mut cursor = None;
-            loop {
-                let (page, next) = self.store.citizens_of(&a.key, cursor).await?;
-                for id in page {
-                    if seen.insert(compact(&id)) {
-                        citizens += 1;
-                        chunk.push(id);
-                        if chunk.len() == CHUNK_SIZE {
-                            let c = SyncChunk { run_id: run_id.clone(), chunk: chunk_no, ids: std::mem::take(&mut chunk) };
-                            self.queue_unless_done(c, &mut outbox).await?;
-                            chunk_no += 1;
-                        }
-                    }
-                }
-                if outbox.len() >= 10 {
-                    self.queue.send(&outbox).await?;
-                    outbox.clear();
-                }
-                match next {
-                    Some(c) => cursor = Some(c),
-                    None => break,
-                }
+        let mut keys: Vec<_> = self.store.activations().await?.into_iter().map(|a| a.key).collect();
+        keys.sort();
+        let run = self.store.begin_listing(&run_id, &keys).await?;
+        let activations = run.activations.len() as u32;
+        let listing_step = match &run.next_listing {
+            Some(step) => {
+                self.queue.send(&[SyncWork::Listing(step.clone())]).await?;
+                Some(step.step)
             }
+            None => {
+                // The listing ended before (or there is nothing to list): finish if complete.
+                self.finish_if_complete(&run).await?;
+                None
+            }
+        };
+        tracing::info!(run = %run_id, activations, listing_step, "sync started");
+        Ok(StartReport { run_id, activations, listing_step, already_finished: false })
+    }
+
+    /// One listing step: one page of citizens, sent as a chunk with the listing's continuation
+    /// in one batch; then the checkpoint moves on (a repeated step finds it moved).
+    pub async fn list(&self, step: &SyncListing) -> Result<ChunkReport, PortError> {
+        let run = self.store.begin_run(&step.run_id, self.clock.now()).await?;
+        if run.next_listing.as_ref().map(|l| l.step) != Some(step.step) {
+            return Ok(ChunkReport::StaleListing);
         }
-        if !chunk.is_empty() {
-            self.queue_unless_done(SyncChunk { run_id: run_id.clone(), chunk: chunk_no, ids: chunk }, &mut outbox).await?;
+        let Some(service) = run.activations.get(step.activation as usize) else {
+            return Err(PortError::permanent("sync listing", "the step names no activation of its run"));
+        };
+        let (mut page, cursor) = self.store.citizens_of(service, step.cursor.clone()).await?;
+        page.dedup();
+        let citizens = page.len();
+        let mut chunk_no = step.chunk;
+        let mut work = vec![];
+        if !page.is_empty() {
+            if !self.store.chunk_done(&step.run_id, chunk_no).await? {
+                work.push(SyncWork::Chunk(SyncChunk { run_id: step.run_id.clone(), chunk: chunk_no, ids: page }));
+            }
             chunk_no += 1;
         }
-        self.queue.send(&outbox).await?;
-        let keys: Vec<_> = activations.iter().map(|a| a.key.clone()).collect();
-        let run = self.store.set_total(&run_id, chunk_no, &keys).await?;
-        if run.complete() {
-            // No citizens at all (or everything already done): finish now.
-            self.store.finish_run(&run, self.clock.now()).await?;
+        let next = match cursor {
+            Some(c) => Some((step.activation, Some(c))),
+            None => ((step.activation as usize + 1) < run.activations.len()).then_some((step.activation + 1, None)),
+        };
+        let next = next.map(|(activation, cursor)| SyncListing {
+            run_id: step.run_id.clone(),
+            step: step.step + 1,
+            activation,
+            cursor,
+            chunk: chunk_no,
+        });
+        work.extend(next.clone().map(SyncWork::Listing));
+        if !work.is_empty() {
+            self.queue.send(&work).await?;
         }
-        tracing::info!(run = %run_id, chunks = chunk_no, citizens, activations = keys.len(), "sync started");
-        Ok(StartReport { run_id, chunks: chunk_no, citizens, already_finished: false })
+        let last = next.is_none();
+        if let Some(run) = self.store.advance_listing(&step.run_id, step.step, next.as_ref(), chunk_no).await?
+            && last
+        {
+            self.finish_if_complete(&run).await?;
+        }
+        tracing::info!(run = %step.run_id, step = step.step, citizens, last, "sync listing step");
+        Ok(ChunkReport::Listed { citizens, last })
     }
 
-    /// A resumed start sends only the chunks not done yet (the checkpoint is the set of done
-    /// chunks; the enumeration is deterministic, so chunk numbers match).
-    async fn queue_unless_done(&self, c: SyncChunk, outbox: &mut Vec<SyncChunk>) -> Result<(), PortError> {
-        if !self.store.chunk_done(&c.run_id, c.chunk).await? {
-            outbox.push(c);
+    /// Whatever sits on the work queue: a chunk or a listing step.
+    pub async fn work(&self, work: &SyncWork) -> Result<ChunkReport, PortError> {
+        match work {
+            SyncWork::Chunk(c) => self.chunk(c).await,
+            SyncWork::Listing(l) => self.list(l).await,
         }
-        Ok(())
     }
 
-    /// The chunk phase: one HelsenorgeAktiv call, each citizen written at most once per run.
+    /// The chunk phase: one HelsenorgeAktiv call for the citizens this run has not written yet,
+    /// each written at most once per run.
     pub async fn chunk(&self, c: &SyncChunk) -> Result<ChunkReport, PortError> {
         if self.store.chunk_done(&c.run_id, c.chunk).await? {
             return Ok(ChunkReport::AlreadyDone);
         }
-        let facts: HashMap<NationalId, _> = self.aktiv.lookup(&c.ids).await?.into_iter().collect();
         let current = self.citizens.citizens(&c.ids).await?;
+        let todo: Vec<NationalId> =
+            c.ids.iter().filter(|id| current.get(*id).and_then(|r| r.sync_run.as_deref()) != Some(c.run_id.as_str())).cloned().collect();
+        let facts: HashMap<NationalId, _> =
+            if todo.is_empty() { HashMap::new() } else { self.aktiv.lookup(&todo).await?.into_iter().collect() };
         let now = self.clock.now();
-        let updates: Vec<SyncUpdate> = c
-            .ids
+        let updates: Vec<SyncUpdate> = todo
             .iter()
             .map(|id| {
                 let mut record = current.get(id).cloned().unwrap_or_else(|| CitizenRecord::new(id.clone()));
@@ -198,7 +231,9 @@ where
 
     async fn finish_if_complete(&self, run: &SyncRun) -> Result<bool, PortError> {
         if run.complete() && run.finished_at.is_none() {
-            self.store.finish_run(run, self.clock.now()).await?;
+            let now = self.clock.now();
+            self.mark_activations_synced(run, now).await?;
+            self.store.finish_run(run, now).await?;
             tracing::info!(
                 run = %run.run_id, citizens = run.citizens, changes = run.changes,
                 failed_chunks = run.chunks_failed, "sync finished"
@@ -208,17 +243,40 @@ where
         Ok(false)
     }
 
-    /// Processes chunk records from the work queue; returns the SQS ids to retry. Every failed
+    /// R-ACT-4: each activation the run covered, as read now, is marked synced if the run
+    /// started after it was activated. The write is conditional on the activation read: one
+    /// activated again in between is read again (and then not marked, the run did not see it).
+    async fn mark_activations_synced(&self, run: &SyncRun, at: jiff::Timestamp) -> Result<(), PortError> {
+        let started = run.started_at.unwrap_or(at);
+        for _attempt in 0..3 {
+            let mut changed_meanwhile = false;
+            for mut a in self.store.activations().await?.into_iter().filter(|a| run.activations.contains(&a.key)) {
+                let seen = a.clone();
+                if a.mark_synced(started, at) && !self.store.mark_synced(&seen, at).await? {
+                    changed_meanwhile = true;
+                }
+            }
+            if !changed_meanwhile {
+                return Ok(());
+            }
+        }
+        Err(PortError::transient("mark activations synced", "activations kept changing"))
+    }
+
+    /// Processes work records (chunks and listing steps) from the work queue; returns the SQS ids to retry. Every failed
     /// record is recorded through the shared helper (R-DLQ-4).
     pub async fn handle_chunks(&self, records: &[super::RecordIn]) -> Vec<String> {
         let mut failed = vec![];
         for r in records {
             let span = tracing::info_span!("chunk", message_id = %r.sqs_message_id, receive_count = r.receive_count);
             let _enter = span.enter();
-            let outcome = match serde_json::from_str::<SyncChunk>(&r.body) {
-                // Not a chunk: SQS redrive takes it to the sync dead-letter queue.
+            let outcome = match serde_json::from_str::<SyncWork>(&r.body) {
+                // Neither a chunk nor a listing step: SQS redrive takes it to the sync
+                // dead-letter queue.
                 Err(e) => Err((false, crate::domain::message::describe_json_error(&e))),
-                Ok(chunk) => match self.chunk(&chunk).await {
+                // A listing step is retried by SQS until it goes through (or is dead-lettered).
+                Ok(SyncWork::Listing(step)) => self.list(&step).await.map(|_| ()).map_err(|e| (e.is_retryable(), e.to_string())),
+                Ok(SyncWork::Chunk(chunk)) => match self.chunk(&chunk).await {
                     Ok(_) => Ok(()),
                     Err(e) if r.receive_count >= MAX_RECEIVES => {
                         // The last try: alert, count it failed, let the run go on.

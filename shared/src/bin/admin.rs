@@ -12,6 +12,8 @@
 //! helsedialog-admin send-inbound FILE       put a raw body on the inbound queue (as the bridge would)
 //! helsedialog-admin take-inbound OUT        take one inbound message as a Lambda SQS event file
 //!                                           (it stays on the queue, as after a failed delivery)
+//! helsedialog-admin take-sync OUT           take one consent-sync work item (listing step or chunk)
+//!                                           off the sync work queue as a Lambda SQS event file
 //! helsedialog-admin redrive-inbound         receive until SQS's redrive has moved messages past
 //!                                           maxReceiveCount to the dead-letter queue
 //! ```
@@ -59,7 +61,9 @@ async fn run(args: &[String]) -> Result<(), BoxError> {
     match args.first().map(String::as_str) {
         Some("load") => {
             let data: EpjData = serde_json::from_str(&std::fs::read_to_string(arg(1)?)?)?;
-            store.load_epj(&data).await?;
+            // Activations go through the activation rule (R-ACT-2/3) and wait for consent-sync's
+            // next run before messages flow (R-ACT-4).
+            store.load_epj(&data, jiff::Timestamp::now()).await?;
             println!(
                 "loaded {} citizens, {} activations, {} plans, {} outbound messages",
                 data.citizens.len(),
@@ -106,13 +110,22 @@ async fn run(args: &[String]) -> Result<(), BoxError> {
             let Some(m) = out.messages.unwrap_or_default().into_iter().next() else {
                 return Err("the inbound queue is empty".into());
             };
-            let event = serde_json::json!({"Records": [{
-                "messageId": m.message_id(), "receiptHandle": m.receipt_handle(), "body": m.body(),
-                "attributes": {"ApproximateReceiveCount": "5"}, "messageAttributes": {},
-                "eventSource": "aws:sqs", "awsRegion": "eu-north-1", "eventSourceARN": "arn:aws:sqs:eu-north-1:123456789012:inbound"
-            }]});
-            std::fs::write(arg(1)?, event.to_string())?;
+            std::fs::write(arg(1)?, sqs_event(&m, 5, "inbound").to_string())?;
             println!("took {} from {}", m.message_id().unwrap_or_default(), pair.source_name());
+        }
+        Some("take-sync") => {
+            // For runs without an SQS event source (the demo): the work item leaves the queue
+            // here and is handed to consent-sync right after.
+            let url = required("SYNC_WORK_QUEUE_URL")?;
+            let out = aws.sqs.receive_message().queue_url(&url).max_number_of_messages(1).send().await?;
+            let Some(m) = out.messages.unwrap_or_default().into_iter().next() else {
+                return Err("the sync work queue is empty".into());
+            };
+            std::fs::write(arg(1)?, sqs_event(&m, 1, "sync-work").to_string())?;
+            if let Some(h) = m.receipt_handle() {
+                aws.sqs.delete_message().queue_url(&url).receipt_handle(h).send().await?;
+            }
+            println!("took {} from the sync work queue", m.message_id().unwrap_or_default());
         }
         Some("redrive-inbound") => {
             // Lets SQS's own redrive act (it keeps the message id): receive until SQS has
@@ -153,10 +166,19 @@ async fn run(args: &[String]) -> Result<(), BoxError> {
             }
         }
         _ => {
-            println!("usage: helsedialog-admin load FILE | journal NATIONAL_ID | inbox DEPARTMENT | plan NATIONAL_ID DEPT TYPE | replies NATIONAL_ID | outbox | epj-results | alerts | send-inbound FILE | take-inbound OUT | redrive-inbound");
+            println!("usage: helsedialog-admin load FILE | journal NATIONAL_ID | inbox DEPARTMENT | plan NATIONAL_ID DEPT TYPE | replies NATIONAL_ID | outbox | epj-results | alerts | send-inbound FILE | take-inbound OUT | take-sync OUT | redrive-inbound");
         }
     }
     Ok(())
+}
+
+/// A Lambda SQS event of one received message, as the event source would deliver it.
+fn sqs_event(m: &aws_sdk_sqs::types::Message, receive_count: u32, queue: &str) -> serde_json::Value {
+    serde_json::json!({"Records": [{
+        "messageId": m.message_id(), "receiptHandle": m.receipt_handle(), "body": m.body(),
+        "attributes": {"ApproximateReceiveCount": receive_count.to_string()}, "messageAttributes": {},
+        "eventSource": "aws:sqs", "awsRegion": "eu-north-1", "eventSourceARN": format!("arn:aws:sqs:eu-north-1:123456789012:{queue}")
+    }]})
 }
 
 /// The inbound queue and its dead-letter queue, from the republisher's `REDRIVE_PAIRS`.

@@ -29,7 +29,8 @@ pub enum ActivationError {
     NotAdministrativeJournal,
 }
 
-/// An activation of DigiHelse for one (department, service type), with its sync state.
+/// An activation of DigiHelse for one (department, service type), with its sync state, as
+/// stored. Reading one is free; writing one takes an [`Activated`], which only the rule makes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Activation {
@@ -39,20 +40,39 @@ pub struct Activation {
     pub activated_at: Timestamp,
     /// The EPJ staff id that activated it.
     pub activated_by: String,
-    /// When a consent sync last completed for it.
+    /// When a consent sync last completed for it. Only consent-sync sets it (R-ACT-4): an
+    /// activation write never carries it, and a re-activation clears it.
     #[serde(default)]
     pub synced_at: Option<Timestamp>,
 }
 
+/// An activation the rule admitted (R-ACT-2, R-ACT-3): the only value an activation store
+/// writes, and only [`Activation::activate`] makes one. It carries no sync time: interaction
+/// starts after consent-sync's next run (R-ACT-4).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Activated(Activation);
+
+impl Activated {
+    /// The activation as it will be stored (not yet synced).
+    pub fn activation(&self) -> &Activation {
+        &self.0
+    }
+
+    /// The activation, for the caller to keep.
+    pub fn into_activation(self) -> Activation {
+        self.0
+    }
+}
+
 impl Activation {
     /// Activates `key` (R-ACT-2, R-ACT-3). Linking alone activates nothing: this is the only
-    /// way an activation comes to be.
+    /// way an activation comes to be, and every activation write goes through it.
     pub fn activate(
         key: ServiceKey,
         links: CodeListLinks,
         staff: &StaffProfile,
         now: Timestamp,
-    ) -> Result<Self, ActivationError> {
+    ) -> Result<Activated, ActivationError> {
         if !staff.may_administer_activations() {
             return Err(ActivationError::NotPermitted);
         }
@@ -62,7 +82,7 @@ impl Activation {
         if !links.administrative_journal {
             return Err(ActivationError::NotAdministrativeJournal);
         }
-        Ok(Self { key, activated_at: now, activated_by: staff.staff_id.clone(), synced_at: None })
+        Ok(Activated(Self { key, activated_at: now, activated_by: staff.staff_id.clone(), synced_at: None }))
     }
 
     /// R-ACT-4: interaction starts only after a sync has completed since the activation.
@@ -70,12 +90,14 @@ impl Activation {
         self.synced_at.is_some_and(|s| s > self.activated_at)
     }
 
-    /// Records a completed sync that started at `sync_started`. A sync that started before the
-    /// activation does not count for it (it did not see the activation).
-    pub fn mark_synced(&mut self, sync_started: Timestamp, finished: Timestamp) {
-        if sync_started >= self.activated_at {
+    /// Records a completed sync that started at `sync_started` (R-ACT-4); true when it counts.
+    /// A sync that started before the activation does not count for it (it did not see it).
+    pub fn mark_synced(&mut self, sync_started: Timestamp, finished: Timestamp) -> bool {
+        let counts = sync_started >= self.activated_at;
+        if counts {
             self.synced_at = Some(finished);
         }
+        counts
     }
 }
 
@@ -153,7 +175,7 @@ mod tests {
     #[test]
     fn r_act_4_usable_only_after_a_sync_since_activation() {
         let key = ServiceKey::parse("115", "HS").unwrap();
-        let mut a = Activation::activate(key, LINKED, &adm(), ts("2026-01-01T10:00:00Z")).unwrap();
+        let mut a = Activation::activate(key, LINKED, &adm(), ts("2026-01-01T10:00:00Z")).unwrap().into_activation();
         assert_eq!(activation_state(Some(&a)), ActivationState::AwaitingSync);
         // A sync that began before the activation does not count.
         a.mark_synced(ts("2026-01-01T09:00:00Z"), ts("2026-01-01T10:30:00Z"));
@@ -168,7 +190,7 @@ mod tests {
         // 115 is not consulted, so 1151 is not activated.
         let parent = ServiceKey::parse("115", "HS").unwrap();
         let child = ServiceKey::parse("1151", "HS").unwrap();
-        let mut a = Activation::activate(parent.clone(), LINKED, &adm(), ts("2026-01-01T10:00:00Z")).unwrap();
+        let mut a = Activation::activate(parent.clone(), LINKED, &adm(), ts("2026-01-01T10:00:00Z")).unwrap().into_activation();
         a.mark_synced(ts("2026-01-02T02:00:00Z"), ts("2026-01-02T02:10:00Z"));
         let stored = [a];
         let lookup = |k: &ServiceKey| stored.iter().find(|x| &x.key == k);

@@ -7,7 +7,7 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
 use super::activation::{Activation, ActivationState, activation_state};
-use super::national_id::{AgeGroup, NationalId};
+use super::national_id::NationalId;
 use super::org::ServiceKey;
 use super::receipt::KithErrorCode;
 
@@ -44,6 +44,10 @@ pub struct CitizenRecord {
     /// When the last sync updated this record.
     #[serde(default)]
     pub synced_at: Option<Timestamp>,
+    /// The sync run that last wrote this record (a citizen on several services is looked up
+    /// once per run).
+    #[serde(default)]
+    pub sync_run: Option<String>,
     /// When consent was first seen given.
     #[serde(default)]
     pub consent_first_given_at: Option<Timestamp>,
@@ -65,6 +69,7 @@ impl CitizenRecord {
             citizen,
             aktiv: AktivFacts::default(),
             synced_at: None,
+            sync_run: None,
             consent_first_given_at: None,
             consent_withdrawn_at: None,
             last_message_at: None,
@@ -95,13 +100,17 @@ impl CitizenRecord {
     }
 }
 
-/// Who wrote an inbound message.
+/// Who wrote an inbound message, as Helsenorge asserts it (R-CIT-4, R-CIT-5). Helsenorge
+/// checks power of attorney and the representative's and the citizen's ages against the
+/// population register before it lets anyone write; the municipality takes the role as given
+/// and journals the message on the citizen. Nothing here reads an age from a national id.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "role", rename_all = "kebab-case")]
 pub enum Sender {
     /// The citizen themself.
     Citizen,
-    /// A representative with power of attorney, acting for the citizen (R-CIT-4).
+    /// A representative with power of attorney, or a parent for a child under 12, acting for
+    /// the citizen (R-CIT-4, R-CIT-5): the message is journaled on the citizen.
     Representative {
         /// The representative's national id.
         representative: NationalId,
@@ -127,9 +136,6 @@ pub enum RejectReason {
     /// R-ACT-4: activated, but the nightly sync has not run since.
     #[error("digital dialog for this service starts after the next nightly sync")]
     NotYetSynced,
-    /// R-CIT-4: a representative must be an adult (18+).
-    #[error("a representative must be 18 or older")]
-    RepresentativeNotAdult,
 }
 
 impl RejectReason {
@@ -138,7 +144,6 @@ impl RejectReason {
         match self {
             Self::UnknownCitizen | Self::ServiceNotReceived | Self::NoConsent => KithErrorCode::E35,
             Self::NotActivated | Self::NotYetSynced => KithErrorCode::E21,
-            Self::RepresentativeNotAdult => KithErrorCode::E20,
         }
     }
 
@@ -150,7 +155,6 @@ impl RejectReason {
             Self::ServiceNotReceived => "Innbyggeren mottar ikke denne tjenesten.",
             Self::NotActivated => "Digital dialog er ikke aktivert for denne tjenesten.",
             Self::NotYetSynced => "Digital dialog for denne tjenesten starter etter neste nattlige synkronisering.",
-            Self::RepresentativeNotAdult => "En fullmektig må være 18 år eller eldre.",
         }
     }
 }
@@ -164,24 +168,19 @@ pub enum GateDecision {
     Reject(RejectReason),
 }
 
-/// R-CIT-1/2/4, R-ACT-1/4, R-IN-2: may this message from `sender` about `service` be
-/// delivered? `activation` is what is stored for exactly `service` (never a parent's).
+/// R-CIT-1/2, R-ACT-1/4, R-IN-2: may a message about `service` be delivered?
+/// `activation` is what is stored for exactly `service` (never a parent's). The sender's role
+/// is not weighed here: Helsenorge decided it (R-CIT-4, R-CIT-5), and the message goes to the
+/// citizen's journal whoever wrote it.
 pub fn consent_gate(
     citizen: Option<&CitizenRecord>,
-    sender: &Sender,
     service: &ServiceKey,
     activation: Option<&Activation>,
-    today: jiff::civil::Date,
 ) -> GateDecision {
     use GateDecision::Reject;
     let Some(citizen) = citizen else {
         return Reject(RejectReason::UnknownCitizen);
     };
-    if let Sender::Representative { representative } = sender
-        && representative.age_group_on(today) != AgeGroup::Adult
-    {
-        return Reject(RejectReason::RepresentativeNotAdult);
-    }
     if !citizen.has_consent() {
         return Reject(RejectReason::NoConsent);
     }
@@ -198,7 +197,6 @@ pub fn consent_gate(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use jiff::civil::date;
 
     fn ts(s: &str) -> Timestamp {
         s.parse().unwrap()
@@ -224,11 +222,9 @@ mod tests {
         }
     }
 
-    const TODAY: jiff::civil::Date = date(2026, 3, 1);
-
     #[test]
     fn r_cit_1_consented_citizen_on_activated_service_is_admitted() {
-        let d = consent_gate(Some(&citizen(true)), &Sender::Citizen, &key(), Some(&usable()), TODAY);
+        let d = consent_gate(Some(&citizen(true)), &key(), Some(&usable()));
         assert_eq!(d, GateDecision::Admit);
     }
 
@@ -255,7 +251,7 @@ mod tests {
             ),
         ];
         for (c, k, a, reason, code) in cases {
-            let d = consent_gate(c.as_ref(), &Sender::Citizen, &k, a.as_ref(), TODAY);
+            let d = consent_gate(c.as_ref(), &k, a.as_ref());
             assert_eq!(d, GateDecision::Reject(reason));
             assert_eq!(reason.kith_code(), code);
             assert!(!reason.text_nb().is_empty());
@@ -266,7 +262,7 @@ mod tests {
     fn r_cit_2_citizen_writes_only_to_services_received() {
         let mut c = citizen(true);
         c.record_card.clear();
-        let d = consent_gate(Some(&c), &Sender::Citizen, &key(), Some(&usable()), TODAY);
+        let d = consent_gate(Some(&c), &key(), Some(&usable()));
         assert_eq!(d, GateDecision::Reject(RejectReason::ServiceNotReceived));
     }
 
@@ -285,24 +281,14 @@ mod tests {
     }
 
     #[test]
-    fn r_cit_4_adult_representative_is_admitted_minor_is_not() {
-        let adult = Sender::Representative { representative: "30108299920".parse().unwrap() };
-        let c = citizen(true);
-        assert_eq!(consent_gate(Some(&c), &adult, &key(), Some(&usable()), TODAY), GateDecision::Admit);
-        // born 2032-01-02 is not an adult (and not yet born) in 2026
-        let child = Sender::Representative { representative: "02013299997".parse().unwrap() };
-        assert_eq!(
-            consent_gate(Some(&c), &child, &key(), Some(&usable()), TODAY),
-            GateDecision::Reject(RejectReason::RepresentativeNotAdult)
-        );
-    }
-
-    #[test]
-    fn r_cit_5_citizen_reachable_only_via_others_still_has_consent() {
-        let mut c = citizen(false);
+    fn r_cit_5_child_reachable_only_via_parents_is_admitted() {
+        // A child under 12: not active themself, represented by parents (as Helsenorge says).
+        let mut c = CitizenRecord::new(crate::fixtures::id(crate::fixtures::CHILD));
+        c.record_card.insert(key());
         c.apply_sync(AktivFacts { er_digitalt_aktiv_via_andre: true, ..Default::default() }, ts("2026-01-03T02:00:00Z"));
-        assert!(c.has_consent(), "a child under 12 represented by parents");
-        let d = consent_gate(Some(&c), &Sender::Citizen, &key(), Some(&usable()), TODAY);
-        assert_eq!(d, GateDecision::Admit);
+        assert!(c.has_consent(), "reachable through the parents");
+        assert_eq!(consent_gate(Some(&c), &key(), Some(&usable())), GateDecision::Admit);
+        c.apply_sync(AktivFacts::default(), ts("2026-01-04T02:00:00Z"));
+        assert_eq!(consent_gate(Some(&c), &key(), Some(&usable())), GateDecision::Reject(RejectReason::NoConsent));
     }
 }

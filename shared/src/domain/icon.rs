@@ -148,16 +148,50 @@ mod tests {
         AktivFacts { tildelt_fullmakt: t, er_digitalt_aktiv_selv: s, er_digitalt_aktiv_via_andre: v }
     }
 
-    #[test]
-    fn r_icon_1_to_7_every_combination_of_facts_and_history() {
-        for (f, expected) in TABLE {
+    /// Every history with every row of the table whose icon is `icon`: the icon holds, except
+    /// that no facts after a recorded consent and a message is "not digitally active"
+    /// (R-ICON-1: the facts themselves say the consent is withdrawn).
+    fn rows_give(icon: StatusIcon) {
+        let rows: Vec<_> = TABLE.iter().filter(|(_, want)| *want == icon).collect();
+        assert!(!rows.is_empty(), "{icon:?} has rows");
+        for (f, expected) in rows {
             for h in 0..4u8 {
                 let history = LocalHistory { consent_given_before: h & 1 != 0, message_sent: h & 2 != 0 };
-                let icon = status_icon(Some(facts(f)), history);
-                let want = if f == (false, false, false) && h == 3 { NotDigitallyActive } else { expected };
-                assert_eq!(icon, want, "facts {f:?} history {history:?}");
+                let got = status_icon(Some(facts(*f)), history);
+                let want = if *f == (false, false, false) && h == 3 { NotDigitallyActive } else { *expected };
+                assert_eq!(got, want, "facts {f:?} history {history:?}");
             }
         }
+    }
+
+    #[test]
+    fn r_icon_2_consented_without_representation_is_digitally_active() {
+        rows_give(DigitallyActive);
+    }
+
+    #[test]
+    fn r_icon_3_consented_and_represented_is_active_self_and_via_others() {
+        rows_give(DigitallyActiveSelfAndViaOthers);
+    }
+
+    #[test]
+    fn r_icon_4_represented_and_not_active_self_is_active_via_others() {
+        rows_give(DigitallyActiveViaOthers);
+    }
+
+    #[test]
+    fn r_icon_5_assigned_power_of_attorney_and_active_self() {
+        rows_give(LacksConsentCompetenceActiveSelf);
+    }
+
+    #[test]
+    fn r_icon_6_assigned_power_of_attorney_and_not_active_self() {
+        rows_give(LacksConsentCompetenceNotActiveSelf);
+    }
+
+    #[test]
+    fn r_icon_7_no_consent_is_no_icon_unless_withdrawn_after_a_message() {
+        rows_give(NoIcon);
     }
 
     #[test]
@@ -177,7 +211,7 @@ mod tests {
     }
 
     #[test]
-    fn r_icon_2_to_6_icons_serialize_in_kebab_case_with_tooltips() {
+    fn icons_serialize_in_kebab_case_with_tooltips() {
         let names: Vec<String> =
             StatusIcon::ALL.iter().map(|i| serde_json::to_value(i).unwrap().as_str().unwrap().to_string()).collect();
         assert_eq!(

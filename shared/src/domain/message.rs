@@ -356,6 +356,8 @@ pub enum OutMessage {
     /// An application receipt (to Helsenorge).
     Apprec(AppRec),
     /// A dialog message to the citizen: a staff reply or a return message (to Helsenorge).
+    /// Nothing else tells the citizen it arrived: Helsenorge notifies them by SMS or e-mail as
+    /// their settings say (R-OUT-5), so no notification is sent from here.
     #[serde(rename_all = "camelCase")]
     DialogMessage {
         /// Our message id.

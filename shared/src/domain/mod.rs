@@ -13,7 +13,7 @@ pub mod receipt;
 pub mod reply;
 pub mod sync;
 
-pub use activation::{Activation, ActivationState, CodeListLinks};
+pub use activation::{Activated, Activation, ActivationError, ActivationState, CodeListLinks};
 pub use appointment::{Assignment, AssignmentId, CancelOutcome, Cancellation, Period};
 pub use consent::{AktivFacts, CitizenRecord, GateDecision, RejectReason, Sender, consent_gate};
 pub use dead_letter::{Alert, RepublishDecision};

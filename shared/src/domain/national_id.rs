@@ -2,13 +2,20 @@
 //! classic and the 2032 control-digit schemes. H-numbers are refused for messaging; synthetic
 //! test ids are accepted only when the configuration says the environment is a test one.
 //!
+//! From 2032 the population register, not the number, tells the birth date and the century
+//! (NHN, Skatteetaten: "kjønn og fødselsdato … skal ikke lengre tolkes direkte fra
+//! fødselsnummeret"; D-numbers may already carry a registration date). So validity is the form
+//! alone: 11 ASCII digits, control digits under either scheme, the first digit in the
+//! fødselsnummer or D-number range, a month 01-12 and a day that exists in that month in some
+//! year. The individual number is not read against a century table, and no birth date or age is
+//! derived from the id: who may act for whom is Helsenorge's decision (R-CIT-4, R-CIT-5).
+//!
 //! `Debug` and `Display` mask the number so it cannot reach a log line by accident; the raw
 //! digits are available only through [`NationalId::expose`], for adapters that must send it.
 
 use std::fmt;
 use std::str::FromStr;
 
-use jiff::civil::Date;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// Which id forms a parse accepts; taken from configuration (`NATIONAL_ID_MODE`).
@@ -54,9 +61,9 @@ pub enum NationalIdError {
     /// A character other than the ASCII digits 0-9.
     #[error("a national id has only the digits 0-9")]
     NonDigit,
-    /// The first six digits are not a real calendar date, or the individual number does not
-    /// fit the year.
-    #[error("the birth date in the national id is not a real date")]
+    /// The first four digits are not a day that exists in a month 01-12 in some year (the
+    /// first digit out of the fødselsnummer and D-number ranges included).
+    #[error("the date part of the national id is not a real day and month")]
     Date,
     /// Neither the classic nor the 2032 control-digit scheme holds.
     #[error("the control digits of the national id are wrong")]
@@ -74,7 +81,6 @@ pub enum NationalIdError {
 pub struct NationalId {
     digits: [u8; 11],
     kind: IdKind,
-    birth: Date,
 }
 
 const K1_WEIGHTS: [u32; 9] = [3, 7, 6, 1, 8, 9, 4, 5, 2];
@@ -103,15 +109,15 @@ fn scheme_2032_holds(d: &[u8; 11]) -> bool {
     weighted(&d[..10], &W1) % 11 <= 3 && weighted(d, &W2) % 11 == 0
 }
 
-/// Full year from the two-digit year and the individual number (digits 7-9).
-fn century_year(yy: i16, individual: u16) -> Option<i16> {
-    match individual {
-        0..=499 => Some(1900 + yy),
-        500..=749 if yy >= 54 => Some(1800 + yy),
-        500..=999 if yy <= 39 => Some(2000 + yy),
-        900..=999 if yy >= 40 => Some(1900 + yy),
-        _ => None,
-    }
+/// Whether `day` exists in `month` in some year (29 February does, in leap years).
+fn day_exists_in_month(day: u8, month: u8) -> bool {
+    let last = match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 => 29,
+        _ => return false,
+    };
+    (1..=last).contains(&day)
 }
 
 impl NationalId {
@@ -149,14 +155,14 @@ impl NationalId {
             month -= 40;
             kind = IdKind::Synthetic;
         }
-        let yy = i16::from(d[4] * 10 + d[5]);
-        let individual = u16::from(d[6]) * 100 + u16::from(d[7]) * 10 + u16::from(d[8]);
-        let year = century_year(yy, individual).ok_or(NationalIdError::Date)?;
-        let birth = Date::new(year, month as i8, day as i8).map_err(|_| NationalIdError::Date)?;
+        // No century and no birth date: the register knows them, the number no longer does.
+        if !day_exists_in_month(day, month) {
+            return Err(NationalIdError::Date);
+        }
         if !(classic_control_digits_hold(&d) || scheme_2032_holds(&d)) {
             return Err(NationalIdError::ControlDigit);
         }
-        Ok(Self { digits: d, kind, birth })
+        Ok(Self { digits: d, kind })
     }
 
     /// The raw 11 digits, for the adapters that must send or store the number. Never log it.
@@ -169,49 +175,10 @@ impl NationalId {
         self.kind
     }
 
-    /// The birth date encoded in the id.
-    pub fn birth_date(&self) -> Date {
-        self.birth
-    }
-
-    /// Whole years of age on `on`; 0 for a date before birth.
-    pub fn age_on(&self, on: Date) -> u16 {
-        let b = self.birth;
-        let mut years = on.year() - b.year();
-        if (on.month(), on.day()) < (b.month(), b.day()) {
-            years -= 1;
-        }
-        years.max(0) as u16
-    }
-
-    /// The age group that decides who may act (R-CIT-4, R-CIT-5).
-    pub fn age_group_on(&self, on: Date) -> AgeGroup {
-        match self.age_on(on) {
-            0..=11 => AgeGroup::Child,
-            12..=15 => AgeGroup::Young,
-            16..=17 => AgeGroup::Minor,
-            _ => AgeGroup::Adult,
-        }
-    }
-
     /// True when the classic control digits hold (false for ids valid only under 2032 rules).
     pub fn has_classic_control_digits(&self) -> bool {
         classic_control_digits_hold(&self.digits)
     }
-}
-
-/// Age groups from R-CIT-4/5.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum AgeGroup {
-    /// Under 12: parents represent the child ("on behalf of", R-CIT-5).
-    Child,
-    /// 12-15: Helsenorge gives restricted own access (R-CIT-5).
-    Young,
-    /// 16-17: own access, cannot represent others.
-    Minor,
-    /// 18+: may represent others with power of attorney (R-CIT-4).
-    Adult,
 }
 
 impl FromStr for NationalId {
@@ -253,7 +220,6 @@ impl<'de> Deserialize<'de> for NationalId {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use jiff::civil::date;
     use proptest::prelude::*;
 
     fn ok(s: &str) -> NationalId {
@@ -264,10 +230,9 @@ mod tests {
     fn r_cit_6_known_valid_fodselsnummer() {
         let id = ok("02013299997");
         assert_eq!(id.kind(), IdKind::Fodselsnummer);
-        assert_eq!(id.birth_date(), date(2032, 1, 2));
         assert!(id.has_classic_control_digits());
         let id = ok("30108299920");
-        assert_eq!(id.birth_date(), date(1982, 10, 30));
+        assert_eq!(id.kind(), IdKind::Fodselsnummer);
         assert!(id.has_classic_control_digits());
     }
 
@@ -304,13 +269,18 @@ mod tests {
         }
     }
 
-    /// Builds a valid id (classic scheme) from a date and an individual number, if one exists.
-    fn make(day: u8, month: u8, yy: u8, individual: u16) -> Option<String> {
+    fn digits(head: &str) -> [u8; 11] {
         let mut d = [0u8; 11];
-        let head = format!("{day:02}{month:02}{yy:02}{individual:03}");
         for (slot, b) in d.iter_mut().zip(head.bytes()) {
             *slot = b - b'0';
         }
+        d
+    }
+
+    /// Builds an id with classic control digits from its first nine digits, if they exist.
+    /// Written from the published algorithm, not from the parser.
+    fn make(day: u8, month: u8, yy: u8, individual: u16) -> Option<String> {
+        let mut d = digits(&format!("{day:02}{month:02}{yy:02}{individual:03}"));
         let k1 = match 11 - weighted(&d[..9], &K1_WEIGHTS) % 11 {
             11 => 0,
             10 => return None,
@@ -326,12 +296,26 @@ mod tests {
         Some(d.iter().map(|x| char::from(b'0' + x)).collect())
     }
 
+    /// Builds an id under the 2032 scheme: the first control digit chosen (from `pick`) among
+    /// those that put the weighted sum's remainder in 0-3, the second making the full sum 0.
+    fn make_2032(day: u8, month: u8, yy: u8, individual: u16, pick: usize) -> Option<String> {
+        let mut d = digits(&format!("{day:02}{month:02}{yy:02}{individual:03}"));
+        let w1 = [3u32, 7, 6, 1, 8, 9, 4, 5, 2, 1];
+        let w2 = [5u32, 4, 3, 2, 7, 6, 5, 4, 3, 2, 1];
+        let k1s: Vec<u8> = (0..10u8)
+            .filter(|k| (weighted(&d[..9], &w1[..9]) + u32::from(*k)) % 11 <= 3)
+            .collect();
+        d[9] = *k1s.get(pick % k1s.len().max(1))?;
+        let rest = weighted(&d[..10], &w2[..10]) % 11;
+        let k2 = (11 - rest) % 11;
+        d[10] = u8::try_from(k2).ok().filter(|k| *k <= 9)?;
+        Some(d.iter().map(|x| char::from(b'0' + x)).collect())
+    }
+
     #[test]
     fn r_cit_6_d_number_from_a_valid_date_is_valid() {
         let s = (0..500).find_map(|i| make(15 + 40, 3, 85, i)).unwrap();
-        let id = ok(&s);
-        assert_eq!(id.kind(), IdKind::DNumber);
-        assert_eq!(id.birth_date(), date(1985, 3, 15));
+        assert_eq!(ok(&s).kind(), IdKind::DNumber);
     }
 
     #[test]
@@ -346,25 +330,36 @@ mod tests {
         assert_eq!(tenor.parse::<NationalId>(), Err(NationalIdError::SyntheticInProduction));
         let id = NationalId::parse(&tenor, IdMode::Test).unwrap();
         assert_eq!(id.kind(), IdKind::Synthetic);
-        assert_eq!(id.birth_date(), date(1985, 3, 15));
         let dolly = (0..500).find_map(|i| make(15 + 40, 3 + 40, 85, i)).unwrap();
         assert!(NationalId::parse(&dolly, IdMode::Production).is_err());
         assert_eq!(NationalId::parse(&dolly, IdMode::Test).unwrap().kind(), IdKind::Synthetic);
     }
 
     #[test]
-    fn r_cit_6_leap_days_and_centuries() {
-        // 29 Feb 2000 exists, 29 Feb 1900 does not (individual 000-499 -> 1900s).
-        let leap_2000 = (500..1000).find_map(|i| make(29, 2, 0, i)).unwrap();
-        assert_eq!(ok(&leap_2000).birth_date(), date(2000, 2, 29));
-        let no_leap_1900 = (0..500).find_map(|i| make(29, 2, 0, i)).unwrap();
-        assert_eq!(no_leap_1900.parse::<NationalId>(), Err(NationalIdError::Date));
-        // 1854-1899: individual 500-749 with year >= 54.
-        let old = (500..750).find_map(|i| make(1, 1, 60, i)).unwrap();
-        assert_eq!(ok(&old).birth_date(), date(1860, 1, 1));
-        // individual 750-899 with year 40-99 fits no century.
-        let none = (750..900).find_map(|i| make(1, 1, 60, i)).unwrap();
-        assert_eq!(none.parse::<NationalId>(), Err(NationalIdError::Date));
+    fn r_cit_6_individual_number_outside_the_old_century_table_is_valid() {
+        // Individual 750-899 with year 40-99 fit no century in the pre-2032 table; from 2032
+        // the register, not the number, tells the century.
+        let s = (750..900).find_map(|i| make(1, 1, 60, i)).unwrap();
+        assert_eq!(ok(&s).kind(), IdKind::Fodselsnummer);
+        let s = (800..1000).find_map(|i| make_2032(1, 1, 60, i, 3)).unwrap();
+        ok(&s);
+        // A D-number carrying a registration date in a year the old table had no room for.
+        let d = (500..1000).find_map(|i| make(10 + 40, 6, 45, i)).unwrap();
+        assert_eq!(ok(&d).kind(), IdKind::DNumber);
+    }
+
+    #[test]
+    fn r_cit_6_day_must_exist_in_its_month_in_some_year() {
+        // 29 February exists (in leap years), whatever the individual number says of the century.
+        let leap = (0..500).find_map(|i| make(29, 2, 0, i)).unwrap();
+        ok(&leap);
+        for (day, month) in [(30, 2), (31, 4), (31, 6), (0, 5), (32, 1), (1, 13), (1, 0)] {
+            let s = (0..1000).find_map(|i| make(day, month, 90, i)).unwrap();
+            assert_eq!(s.parse::<NationalId>(), Err(NationalIdError::Date), "{day:02}.{month:02}");
+        }
+        // First digit 8 or 9 is neither a fødselsnummer nor a D-number (day + 40).
+        let s = (0..1000).find_map(|i| make(81, 1, 90, i)).unwrap();
+        assert_eq!(s.parse::<NationalId>(), Err(NationalIdError::Date));
     }
 
     #[test]
@@ -380,24 +375,24 @@ mod tests {
         assert!(!err.contains("12345678901"));
     }
 
-    #[test]
-    fn r_cit_4_r_cit_5_age_groups() {
-        let id = ok("30108299920"); // born 1982-10-30
-        assert_eq!(id.age_on(date(2000, 10, 29)), 17);
-        assert_eq!(id.age_on(date(2000, 10, 30)), 18);
-        assert_eq!(id.age_group_on(date(2000, 10, 30)), AgeGroup::Adult);
-        assert_eq!(id.age_group_on(date(1994, 10, 29)), AgeGroup::Child);
-        assert_eq!(id.age_group_on(date(1994, 10, 30)), AgeGroup::Young);
-        assert_eq!(id.age_group_on(date(1998, 10, 30)), AgeGroup::Minor);
-        assert_eq!(id.age_on(date(1970, 1, 1)), 0, "before birth");
+    fn days_in(month: u8) -> u8 {
+        match month {
+            2 => 29,
+            4 | 6 | 9 | 11 => 30,
+            _ => 31,
+        }
     }
 
+    /// Every id of a valid form: any day that exists in its month, any year digits, any
+    /// individual number, fødselsnummer or D-number, either control-digit scheme. Nothing here
+    /// consults the parser's own rules.
     fn valid_id() -> impl Strategy<Value = String> {
-        (1u8..=28, 1u8..=12, 0u8..=99, 0u16..=999, any::<bool>()).prop_filter_map(
+        (1u8..=12, 1u8..=31, 0u8..=99, 0u16..=999, any::<bool>(), any::<bool>(), 0usize..4).prop_filter_map(
             "no valid control digits",
-            |(day, month, yy, ind, d_number)| {
-                century_year(i16::from(yy), ind)?;
-                make(if d_number { day + 40 } else { day }, month, yy, ind)
+            |(month, day, yy, ind, d_number, scheme_2032, pick)| {
+                let day = 1 + (day - 1) % days_in(month);
+                let day = if d_number { day + 40 } else { day };
+                if scheme_2032 { make_2032(day, month, yy, ind, pick) } else { make(day, month, yy, ind) }
             },
         )
     }
@@ -405,7 +400,7 @@ mod tests {
     proptest! {
         #[test]
         fn r_cit_6_every_generated_valid_id_parses(s in valid_id()) {
-            let id: NationalId = s.parse().unwrap();
+            let id: NationalId = s.parse().map_err(|e| TestCaseError::fail(format!("{s}: {e}")))?;
             prop_assert_eq!(id.expose(), s);
         }
 
@@ -414,8 +409,8 @@ mod tests {
             let mut b = s.into_bytes();
             b[pos] = b'0' + (b[pos] - b'0' + delta) % 10;
             let changed = String::from_utf8(b).unwrap();
-            // Both control digits together detect every single-digit change under the classic
-            // scheme; the 2032 scheme keeps k2 as a full mod-11 check, so it does too.
+            // Both schemes keep k2 as a full mod-11 check over all eleven digits (weights 1-7,
+            // never a multiple of 11), so every single-digit change breaks it.
             prop_assert!(changed.parse::<NationalId>().is_err());
         }
 

@@ -378,23 +378,44 @@ mod tests {
         assert_eq!(authorize_reply(&staff(), Origin::DialogWindow, &key(), Some(&citizen(true)), Some(&usable())), Ok(()));
     }
 
+    fn refused(
+        staff: &StaffProfile,
+        origin: Origin,
+        service: &ServiceKey,
+        citizen: Option<&CitizenRecord>,
+        activation: Option<&Activation>,
+    ) -> ReplyRefusal {
+        match authorize_reply(staff, origin, service, citizen, activation) {
+            Err(r) => r,
+            Ok(()) => panic!("expected a refusal"),
+        }
+    }
+
     #[test]
-    fn r_acc_1_r_acc_2_r_out_1_r_out_2_each_refusal() {
+    fn r_acc_1_a_reply_without_digihelse_les_is_refused() {
         let mut no_les = staff();
         no_les.functions.clear();
+        let r = refused(&no_les, Origin::DialogWindow, &key(), Some(&citizen(true)), Some(&usable()));
+        assert_eq!(r, ReplyRefusal::MissingDigihelseLes);
+    }
+
+    #[test]
+    fn r_acc_2_a_reply_for_a_department_outside_the_profile_is_refused() {
         let other = ServiceKey::parse("116", "HS").unwrap();
-        let c = citizen(true);
+        assert_eq!(refused(&staff(), Origin::DialogWindow, &other, Some(&citizen(true)), Some(&usable())), ReplyRefusal::NoDepartmentAccess);
+    }
+
+    #[test]
+    fn r_out_1_a_reply_from_the_department_inbox_is_refused() {
+        let r = refused(&staff(), Origin::DepartmentInbox, &key(), Some(&citizen(true)), Some(&usable()));
+        assert_eq!(r, ReplyRefusal::NotFromDialogWindow);
+    }
+
+    #[test]
+    fn r_out_2_a_reply_to_a_citizen_without_consent_or_activation_is_refused() {
         let a = usable();
-        let cases = [
-            (authorize_reply(&no_les, Origin::DialogWindow, &key(), Some(&c), Some(&a)), ReplyRefusal::MissingDigihelseLes),
-            (authorize_reply(&staff(), Origin::DialogWindow, &other, Some(&c), Some(&a)), ReplyRefusal::NoDepartmentAccess),
-            (authorize_reply(&staff(), Origin::DepartmentInbox, &key(), Some(&c), Some(&a)), ReplyRefusal::NotFromDialogWindow),
-            (authorize_reply(&staff(), Origin::DialogWindow, &key(), Some(&citizen(false)), Some(&a)), ReplyRefusal::NoConsent),
-            (authorize_reply(&staff(), Origin::DialogWindow, &key(), None, Some(&a)), ReplyRefusal::NoConsent),
-            (authorize_reply(&staff(), Origin::DialogWindow, &key(), Some(&c), None), ReplyRefusal::NotActivated),
-        ];
-        for (got, want) in cases {
-            assert_eq!(got, Err(want));
-        }
+        assert_eq!(refused(&staff(), Origin::DialogWindow, &key(), Some(&citizen(false)), Some(&a)), ReplyRefusal::NoConsent);
+        assert_eq!(refused(&staff(), Origin::DialogWindow, &key(), None, Some(&a)), ReplyRefusal::NoConsent);
+        assert_eq!(refused(&staff(), Origin::DialogWindow, &key(), Some(&citizen(true)), None), ReplyRefusal::NotActivated);
     }
 }

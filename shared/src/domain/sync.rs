@@ -1,5 +1,7 @@
-//! The nightly consent sync's units of work (R-CIT-3, R-ACT-4): a run per Oslo night, split
-//! into chunks of at most 1000 distinct citizens (one HelsenorgeAktiv call each).
+//! The nightly consent sync's units of work (R-CIT-3, R-ACT-4): a run per Oslo night; listing
+//! steps that each read one page of a service's citizens and pass the listing's continuation
+//! on, and chunks of at most 1000 citizens (one HelsenorgeAktiv call each). Every unit is
+//! bounded, whatever the number of citizens.
 
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -27,6 +29,35 @@ pub struct SyncChunk {
     pub ids: Vec<NationalId>,
 }
 
+/// One step of a run's listing, as it sits on the sync work queue and as the run's checkpoint:
+/// read one page of the citizens of `run.activations[activation]` from `cursor`, send them as
+/// chunk `chunk`, and pass the continuation on as step `step + 1`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SyncListing {
+    /// The run.
+    pub run_id: String,
+    /// The step's number in the run (the checkpoint moves from one step to the next once).
+    pub step: u32,
+    /// Which of the run's activations is being listed (index into [`SyncRun::activations`]).
+    pub activation: u32,
+    /// Where the listing of that activation's citizens continues (none: from the start).
+    #[serde(default)]
+    pub cursor: Option<String>,
+    /// The number the next chunk gets.
+    pub chunk: u32,
+}
+
+/// A message on the sync work queue: a chunk to look up, or a listing step.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum SyncWork {
+    /// Look these citizens up and write their states.
+    Chunk(SyncChunk),
+    /// List the next page of citizens.
+    Listing(SyncListing),
+}
+
 /// A run's state, kept in the operations table.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "camelCase", default)]
@@ -49,6 +80,9 @@ pub struct SyncRun {
     pub changes: u64,
     /// The activations the run covered (marked synced when it finishes, R-ACT-4).
     pub activations: Vec<ServiceKey>,
+    /// The listing's checkpoint: the next step to do (none before the start phase and after
+    /// the listing's end, when `chunks_total` is set).
+    pub next_listing: Option<SyncListing>,
 }
 
 impl SyncRun {

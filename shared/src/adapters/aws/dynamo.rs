@@ -34,11 +34,11 @@ use crate::domain::dead_letter::{Alert, RecordedError};
 use crate::domain::message::{InboxItem, JournalEntry, Outgoing};
 use crate::domain::receipt::ReceiptFact;
 use crate::domain::reply::OutboundMessage;
-use crate::domain::sync::SyncRun;
-use crate::domain::{Activation, CitizenRecord, DepartmentCode, NationalId, ServiceKey};
+use crate::domain::sync::{SyncListing, SyncRun};
+use crate::domain::{Activated, Activation, CitizenRecord, DepartmentCode, NationalId, ServiceKey};
 use crate::error::PortError;
 use crate::ports::{
-    AlertSink, AppointmentStore, CitizenReader, DeadLetterLog, SyncStore, SyncUpdate, Delivery, GateFacts, GateReader, MessageStore, OutboundStore, Plan, Processed,
+    ActivationStore, AlertSink, AppointmentStore, CitizenReader, DeadLetterLog, SyncStore, SyncUpdate, Delivery, GateFacts, GateReader, MessageStore, OutboundStore, Plan, Processed,
     ReceiptApplied, Recorded, MAX_ASSIGNMENTS_PER_WRITE,
 };
 
@@ -132,6 +132,7 @@ struct CitizenState {
     pk: String,
     aktiv: AktivFacts,
     synced_at: Option<Timestamp>,
+    sync_run: Option<String>,
     consent_first_given_at: Option<Timestamp>,
     consent_withdrawn_at: Option<Timestamp>,
     last_message_at: Option<Timestamp>,
@@ -142,6 +143,7 @@ impl CitizenState {
         let mut r = CitizenRecord::new(citizen);
         r.aktiv = self.aktiv;
         r.synced_at = self.synced_at;
+        r.sync_run = self.sync_run;
         r.consent_first_given_at = self.consent_first_given_at;
         r.consent_withdrawn_at = self.consent_withdrawn_at;
         r.last_message_at = self.last_message_at;
@@ -169,14 +171,18 @@ impl Dynamo {
         batch_write(&self.client, &self.tables.citizens, citizen_items(c)?).await
     }
 
-    /// Loads EPJ data: citizens with record cards, activations, plans (re-dated so kept
-    /// cancellations survive, R-APT-5) and outbound messages.
-    pub async fn load_epj(&self, data: &crate::app::epj::EpjData) -> Result<(), PortError> {
+    /// Loads EPJ data: citizens with record cards, activations (each through the activation
+    /// rule, R-ACT-2/3, as of `now`), plans (re-dated so kept cancellations survive, R-APT-5)
+    /// and outbound messages. An activation the rule refuses stops the load with its reason.
+    pub async fn load_epj(&self, data: &crate::app::epj::EpjData, now: Timestamp) -> Result<(), PortError> {
         for c in &data.citizens {
             self.put_citizen(&c.record()).await?;
         }
         for a in &data.activations {
-            self.put_activation(a).await?;
+            crate::app::epj::activate(self, a, now).await.map_err(|e| match e {
+                crate::app::epj::ActivateError::Refused(r) => PortError::permanent("activation refused", r),
+                crate::app::epj::ActivateError::Store(p) => p,
+            })?;
         }
         for p in &data.plans {
             crate::app::appointments::redate(self, self, &p.citizen, &p.service, p.assignments.clone(), Timestamp::now()).await?;
@@ -185,13 +191,6 @@ impl Dynamo {
             self.put_outbound(o).await?;
         }
         Ok(())
-    }
-
-    /// Stores an activation.
-    pub async fn put_activation(&self, a: &Activation) -> Result<(), PortError> {
-        let mut item = to_item("activation", a)?;
-        item.insert("pk".into(), s(format!("ACT#{}", service_suffix(&a.key))));
-        self.put_one("put activation", &self.tables.activations, item).await
     }
 
     /// Stores an outbound reply directly (EPJ data loads and tests; outbound-reply writes it
@@ -357,6 +356,7 @@ fn citizen_items(c: &CitizenRecord) -> Result<Vec<WriteRequest>, PortError> {
         pk: pk.clone(),
         aktiv: c.aktiv,
         synced_at: c.synced_at,
+        sync_run: c.sync_run.clone(),
         consent_first_given_at: c.consent_first_given_at,
         consent_withdrawn_at: c.consent_withdrawn_at,
         last_message_at: c.last_message_at,
@@ -894,6 +894,54 @@ impl SyncStore for Dynamo {
         Ok((ids, next))
     }
 
+    /// Activations and the first step, each `if_not_exists`: a restarted start keeps both.
+    async fn begin_listing(&self, run_id: &str, activations: &[ServiceKey]) -> Result<SyncRun, PortError> {
+        let keys = serde_dynamo::to_attribute_value(activations).map_err(|e| PortError::permanent("encode activations", e))?;
+        let first = SyncListing { run_id: run_id.to_string(), ..SyncListing::default() };
+        let first = serde_dynamo::to_attribute_value(&first).map_err(|e| PortError::permanent("encode listing", e))?;
+        let r = self
+            .client
+            .update_item()
+            .table_name(&self.tables.operations)
+            .set_key(Some(key(format!("SYNC#{run_id}"), "RUN")))
+            .update_expression("SET activations = :a, nextListing = :l")
+            .condition_expression("attribute_exists(pk) AND attribute_not_exists(activations)")
+            .expression_attribute_values(":a", keys)
+            .expression_attribute_values(":l", first)
+            .send()
+            .await;
+        match r {
+            Ok(_) => {}
+            Err(e) if e.as_service_error().is_some_and(|se| se.is_conditional_check_failed_exception()) => {}
+            Err(e) => return Err(classify("begin sync listing", e)),
+        }
+        self.get_run(run_id).await
+    }
+
+    /// One conditional UpdateItem on `nextListing.step = :from`.
+    async fn advance_listing(&self, run_id: &str, from: u32, next: Option<&SyncListing>, total: u32) -> Result<Option<SyncRun>, PortError> {
+        let mut u = self
+            .client
+            .update_item()
+            .table_name(&self.tables.operations)
+            .set_key(Some(key(format!("SYNC#{run_id}"), "RUN")))
+            .condition_expression("nextListing.step = :from")
+            .expression_attribute_values(":from", n(u64::from(from)))
+            .return_values(aws_sdk_dynamodb::types::ReturnValue::AllNew);
+        u = match next {
+            Some(l) => {
+                let l = serde_dynamo::to_attribute_value(l).map_err(|e| PortError::permanent("encode listing", e))?;
+                u.update_expression("SET nextListing = :l").expression_attribute_values(":l", l)
+            }
+            None => u.update_expression("SET chunksTotal = :t REMOVE nextListing").expression_attribute_values(":t", n(u64::from(total))),
+        };
+        match u.send().await {
+            Ok(out) => Ok(Some(from_item("sync run", out.attributes.unwrap_or_default())?)),
+            Err(e) if e.as_service_error().is_some_and(|se| se.is_conditional_check_failed_exception()) => Ok(None),
+            Err(e) => Err(classify("advance sync listing", e)),
+        }
+    }
+
     async fn begin_run(&self, run_id: &str, at: Timestamp) -> Result<SyncRun, PortError> {
         let mut item = key(format!("SYNC#{run_id}"), "RUN");
         item.insert("runId".into(), s(run_id));
@@ -916,23 +964,6 @@ impl SyncStore for Dynamo {
             Err(e) => return Err(classify("begin sync run", e)),
         }
         self.get_run(run_id).await
-    }
-
-    async fn set_total(&self, run_id: &str, total: u32, activations: &[ServiceKey]) -> Result<SyncRun, PortError> {
-        let keys = serde_dynamo::to_attribute_value(activations).map_err(|e| PortError::permanent("encode activations", e))?;
-        let out = self
-            .client
-            .update_item()
-            .table_name(&self.tables.operations)
-            .set_key(Some(key(format!("SYNC#{run_id}"), "RUN")))
-            .update_expression("SET chunksTotal = :t, activations = :a")
-            .expression_attribute_values(":t", n(u64::from(total)))
-            .expression_attribute_values(":a", keys)
-            .return_values(aws_sdk_dynamodb::types::ReturnValue::AllNew)
-            .send()
-            .await
-            .map_err(|e| classify("set sync total", e))?;
-        from_item("sync run", out.attributes.unwrap_or_default())
     }
 
     async fn chunk_done(&self, run_id: &str, chunk: u32) -> Result<bool, PortError> {
@@ -996,18 +1027,30 @@ impl SyncStore for Dynamo {
         self.get_run(run_id).await
     }
 
-    /// R-ACT-4: each covered activation is marked synced (if the run started after it was
-    /// activated), then the run gets its finish time, once.
-    async fn finish_run(&self, run: &SyncRun, at: Timestamp) -> Result<(), PortError> {
-        let started = run.started_at.unwrap_or(at);
-        for service in &run.activations {
-            let pk = HashMap::from([("pk".to_string(), s(format!("ACT#{}", service_suffix(service))))]);
-            if let Some(item) = self.get("read activation", &self.tables.activations, pk).await? {
-                let mut a: Activation = from_item("activation", item)?;
-                a.mark_synced(started, at);
-                self.put_activation(&a).await?;
-            }
+    /// R-ACT-4: one UpdateItem of `syncedAt`, on condition that `activatedAt` is still the
+    /// one read: a re-activation between the read and this write is never overwritten.
+    async fn mark_synced(&self, seen: &Activation, synced_at: Timestamp) -> Result<bool, PortError> {
+        let seen_at = serde_dynamo::to_attribute_value(seen.activated_at).map_err(|e| PortError::permanent("encode time", e))?;
+        let r = self
+            .client
+            .update_item()
+            .table_name(&self.tables.activations)
+            .set_key(Some(HashMap::from([("pk".to_string(), s(format!("ACT#{}", service_suffix(&seen.key))))])))
+            .update_expression("SET syncedAt = :at")
+            .condition_expression("activatedAt = :seen")
+            .expression_attribute_values(":at", s(synced_at.to_string()))
+            .expression_attribute_values(":seen", seen_at)
+            .send()
+            .await;
+        match r {
+            Ok(_) => Ok(true),
+            Err(e) if e.as_service_error().is_some_and(|se| se.is_conditional_check_failed_exception()) => Ok(false),
+            Err(e) => Err(classify("mark activation synced", e)),
         }
+    }
+
+    /// The run's finish time, once.
+    async fn finish_run(&self, run: &SyncRun, at: Timestamp) -> Result<(), PortError> {
         let r = self
             .client
             .update_item()
@@ -1023,5 +1066,17 @@ impl SyncStore for Dynamo {
             Err(e) if e.as_service_error().is_some_and(|se| se.is_conditional_check_failed_exception()) => Ok(()),
             Err(e) => Err(classify("finish sync run", e)),
         }
+    }
+}
+
+impl ActivationStore for Dynamo {
+    /// One PutItem of the key, `activatedAt` and `activatedBy`: never a `syncedAt` (R-ACT-4),
+    /// so a re-activation waits for the next sync.
+    async fn activate(&self, activated: &Activated) -> Result<(), PortError> {
+        let a = activated.activation();
+        let mut item = to_item("activation", a)?;
+        item.remove("syncedAt");
+        item.insert("pk".into(), s(format!("ACT#{}", service_suffix(&a.key))));
+        self.put_one("put activation", &self.tables.activations, item).await
     }
 }

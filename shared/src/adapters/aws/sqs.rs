@@ -98,9 +98,9 @@ impl SqsChunkQueue {
 }
 
 impl crate::ports::ChunkQueue for SqsChunkQueue {
-    /// SendMessageBatch, 5 chunks of at most 1000 ids a call (well under SQS's 1 MiB).
-    async fn send(&self, chunks: &[crate::domain::sync::SyncChunk]) -> Result<(), PortError> {
-        for batch in chunks.chunks(5) {
+    /// SendMessageBatch, 5 work items (a chunk: at most 1000 ids) a call (well under SQS's 1 MiB).
+    async fn send(&self, work: &[crate::domain::sync::SyncWork]) -> Result<(), PortError> {
+        for batch in work.chunks(5) {
             let failed = send_batch(&self.client, &self.url, batch, "send sync chunks").await?;
             if !failed.is_empty() {
                 return Err(PortError::transient("send sync chunks", format!("{} chunks not accepted", failed.len())));
