@@ -9,14 +9,14 @@ use e2e::LocalStack;
 use e2e::stack::sdk_config;
 use shared::adapters::aws::dynamo::Dynamo;
 use shared::adapters::aws::sqs::SqsOutbox;
-use shared::fixtures::{CITIZEN, consented_citizen, service, usable_activation};
+use shared::fixtures::{self, CITIZEN, consented_citizen, service};
 
 async fn world(name: &str) -> (Dynamo, scenarios::Counted<SqsOutbox>, LocalStack) {
     let stack = LocalStack::provision(name);
     let sdk = sdk_config().await;
     let store = Dynamo::new(aws_sdk_dynamodb::Client::new(&sdk), stack.tables());
     store.put_citizen(&consented_citizen(CITIZEN, &service())).await.unwrap();
-    store.put_activation(&usable_activation(&service())).await.unwrap();
+    fixtures::seed_usable_activation(&store, &service()).await.unwrap();
     let outbox = SqsOutbox::new(aws_sdk_sqs::Client::new(&sdk), stack.queue("ToHelsenorgeQueue"));
     (store, scenarios::Counted { inner: outbox, sent: Default::default() }, stack)
 }
