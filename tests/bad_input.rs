@@ -53,7 +53,7 @@ async fn every_bad_input_gets_a_coded_answer_or_a_recorded_dead_letter() {
     store.put_citizen(&consented_citizen(CITIZEN, &service())).await.unwrap();
     fixtures::seed_usable_activation(&store, &service()).await.unwrap();
     store.put_her(&shared::fixtures::her_entry()).await.unwrap();
-    store.replace_plan(&id(CITIZEN), &service(), &[fixtures::dated("A-1", &service(), ts("2027-03-28T08:00:00Z"))]).await.unwrap();
+    store.replace_plan(&id(CITIZEN), &service(), 0, &[fixtures::dated("A-1", &service(), ts("2027-03-28T08:00:00Z"))]).await.unwrap();
 
     let fake = Fake::start(SocketAddr::from(([127, 0, 0, 1], 0)), Default::default()).await.unwrap();
     let icon_env = stack.function_env_with_fake("StatusIconFunction", &fake);

@@ -122,8 +122,7 @@ fn r_out_3_rendered_documents_and_samples_validate_against_the_xsds() {
     let attachment = shared::domain::reply::Attachment {
         name: "a.pdf".into(),
         media_type: "application/pdf".into(),
-        size: 3,
-        content_ref: "epj-doc-1".into(),
+        content: shared::domain::reply::Base64Content("JVBERg==".into()),
     };
     let KithDocument::MsgHead(incoming) = read_document(sample("ekontakt.xml").as_bytes(), ReadLimits::INBOUND).unwrap() else {
         panic!()
@@ -136,7 +135,8 @@ fn r_out_3_rendered_documents_and_samples_validate_against_the_xsds() {
         body: "Tekst & mer\nlinje 2",
         attachments: &[attachment],
     }
-    .render(&her_entry(), &incoming.sender, now);
+    .render(&her_entry(), &incoming.sender, now)
+    .unwrap();
     let who = shared::app::kith_edge::Answering::of(&incoming, Some("cpa-1".into()));
     let rejected = who.apprec(AppRecStatusCode::Rejected, vec![(ErrorCode::E31, "Pasientens fødselsnummer er ugyldig.".into())], now);
     let ok = who.apprec(AppRecStatusCode::Ok, vec![], now);

@@ -1,6 +1,6 @@
-//! outbound-reply end to end on moto: every refusal, the 12 MB boundary, idempotent resend,
-//! the three receipt statuses (AppRecs fed back through inbound-message), and no national id,
-//! subject or body in the logs of either function.
+//! outbound-reply end to end on moto: every refusal, attachments with their content, idempotent
+//! resend, the receipt statuses (AppRecs fed back through inbound-message, send failures noted
+//! on the record), and no national id, subject or body in the logs of either function.
 
 use aws_sdk_dynamodb::Client as Ddb;
 use aws_sdk_sqs::Client as Sqs;
@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 use shared::adapters::aws::dynamo::Dynamo;
 use shared::domain::message::{OutMessage, Outgoing};
 use shared::domain::receipt::OutboundStatus;
-use shared::domain::reply::{MAX_ATTACHMENTS_BYTES, ReplyOutcome, ReplyResult};
+use shared::domain::reply::{ReplyOutcome, ReplyResult};
 use shared::fixtures::{self, CITIZEN, consented_citizen, id, service};
 use shared::ports::{MessageStore, OutboundStore};
 
@@ -85,11 +85,11 @@ async fn r_out_2_every_refusal_reaches_the_epj_and_nothing_is_sent() {
     r["service"] = json!({"department": "1151", "serviceType": "HS"});
     r["staff"]["departments"] = json!(["1151"]);
     cases.push(("not-activated", r, "not-activated"));
-    let mut r = request("too-big");
-    r["attachments"] = json!([{"name": "x.pdf", "mediaType": "application/pdf", "size": MAX_ATTACHMENTS_BYTES + 1, "contentRef": "d1"}]);
-    cases.push(("too-big", r, "attachments-too-large"));
+    let mut r = request("not-base64");
+    r["attachments"] = json!([{"name": "x.pdf", "mediaType": "application/pdf", "content": "JVBERi0x*LjQK"}]);
+    cases.push(("not-base64", r, "attachment-not-base64"));
     let mut r = request("exe");
-    r["attachments"] = json!([{"name": "x.exe", "mediaType": "application/x-msdownload", "size": 10, "contentRef": "d1"}]);
+    r["attachments"] = json!([{"name": "x.exe", "mediaType": "application/x-msdownload", "content": "TVo="}]);
     cases.push(("exe", r, "media-type-not-allowed"));
     let mut r = request("empty");
     r["body"] = json!("   ");
@@ -112,16 +112,16 @@ async fn r_out_2_every_refusal_reaches_the_epj_and_nothing_is_sent() {
 }
 
 #[tokio::test]
-async fn r_out_4_exactly_12_mib_is_sent_and_idempotent_resend_sends_once() {
+async fn r_out_4_an_attachment_travels_with_its_content_and_a_resend_sends_once() {
     let e = env("limits").await;
     let mut max = request("max");
-    max["attachments"] = json!([{"name": "scan.pdf", "mediaType": "application/pdf", "size": MAX_ATTACHMENTS_BYTES, "contentRef": "doc-9"}]);
+    max["attachments"] = json!([{"name": "scan.pdf", "mediaType": "application/pdf", "content": "JVBERi0xLjQK"}]);
     assert!(send(&e, &[("s1", max.clone())]).await.is_empty());
     // The same request delivered again: twice concurrently in one batch, then once more.
     assert!(send(&e, &[("s2", max.clone()), ("s3", max.clone())]).await.is_empty());
     assert!(send(&e, &[("s4", max)]).await.is_empty());
     let to_hn = drain(&e.sqs, e.stack.queue("ToHelsenorgeQueue")).await;
-    // The reply leaves as KITH MsgHead + Dialogmelding; the attachment as a document by reference.
+    // The reply leaves as KITH MsgHead + Dialogmelding; the attachment as a base64 document.
     let messages: Vec<MsgHead> = to_hn
         .iter()
         .filter_map(|o| match &o.message {
@@ -133,7 +133,8 @@ async fn r_out_4_exactly_12_mib_is_sent_and_idempotent_resend_sends_once() {
         })
         .collect();
     assert_eq!(messages.len(), 1, "sent once");
-    assert_eq!(messages[0].documents[1].content, Content::FileReference("doc-9".into()));
+    // R-OUT-4: the content itself, in a Base64Container, measured decoded (9 bytes).
+    assert_eq!(messages[0].documents[1].content, Content::Base64(b"%PDF-1.4\n".to_vec()));
     assert_eq!(messages[0].patient.as_ref().and_then(|p| p.national_id()).map(|(n, _)| n), Some(CITIZEN));
     assert_eq!(e.store.journal(&id(CITIZEN)).await.unwrap().len(), 1, "journaled once on the citizen");
     e.outbound.stop().await;
@@ -217,4 +218,34 @@ async fn sample_events_give_their_documented_outcomes() {
         assert_eq!(res[0].outcome, want, "{name}: {:?}", res[0]);
     }
     e.outbound.stop().await;
+}
+
+#[tokio::test]
+async fn r_out_3_a_send_failure_is_noted_on_the_record_until_a_resend_or_an_apprec() {
+    use shared::domain::receipt::{Flag, ReceiptFact, SEND_FAILED_TEXT};
+    use shared::domain::reply::OutboundMessage;
+    let stack = LocalStack::provision("sendstate");
+    let store = Dynamo::new(Ddb::new(&sdk_config().await), stack.tables());
+    let sent_at = shared::fixtures::ts("2026-03-01T10:00:00Z");
+    let later = shared::fixtures::ts("2026-03-03T10:00:00Z");
+    let reply = OutboundMessage {
+        message_id: "r-sf".into(),
+        citizen: id(CITIZEN),
+        service: service(),
+        staff_id: "s1".into(),
+        sent_at,
+        receipt: ReceiptFact::Awaiting,
+    };
+    store.put_outbound(&reply).await.unwrap();
+    let status = |store: Dynamo| async move { store.reply("r-sf").await.unwrap().unwrap().status(later, SignedDuration::from_hours(1)) };
+    let failed = ReceiptFact::SendFailed { at: sent_at, reason: SEND_FAILED_TEXT.into() };
+    let ids = ["r-sf".to_string(), "r-unknown".to_string()];
+    store.note_send(&ids, &failed).await.unwrap();
+    assert_eq!(status(store.clone()).await.flag(), Flag::RedFlag, "send error, not missing");
+    store.note_send(&ids, &ReceiptFact::Awaiting).await.unwrap();
+    assert_eq!(status(store.clone()).await, OutboundStatus::Missing, "went out: now a missing receipt is violet");
+    store.apply_receipt("r-sf", &ReceiptFact::Ok { at: later }).await.unwrap();
+    store.note_send(&ids, &failed).await.unwrap();
+    assert_eq!(status(store.clone()).await, OutboundStatus::ReceiptOk, "an AppRec's fact is final");
+    assert!(store.reply("r-unknown").await.unwrap().is_none(), "no record is made up");
 }

@@ -90,7 +90,7 @@ step "Helsenorge's AppRec for epj-reply-1001 comes back through inbound-message"
 invoke inbound-message events/inbound-message/apprec-for-reply.json
 admin replies 30108299920
 step "outbound-reply: refused replies (results for the EPJ, never sent)"
-for e in invalid-from-inbox invalid-without-digihelse-les invalid-attachments-too-large invalid-no-consent; do
+for e in invalid-from-inbox invalid-without-digihelse-les invalid-attachment-not-base64 invalid-no-consent; do
   invoke outbound-reply "events/outbound-reply/$e.json"
 done
 

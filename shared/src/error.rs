@@ -23,6 +23,13 @@ pub enum PortError {
         #[source]
         source: BoxError,
     },
+    /// A conditional write found the data changed since it was read (another writer came
+    /// first): read again and retry.
+    #[error("{what} found the data changed since it was read")]
+    Conflict {
+        /// Which operation.
+        what: &'static str,
+    },
     /// A fault that will not go away by retrying (a missing table, a denied permission, a
     /// stored item that cannot be read).
     #[error("{what} failed")]
@@ -41,6 +48,11 @@ impl PortError {
         Self::Transient { what, source: source.into() }
     }
 
+    /// Whether a conditional write lost to another writer.
+    pub fn is_conflict(&self) -> bool {
+        matches!(self, Self::Conflict { .. })
+    }
+
     /// A permanent failure of `what`.
     pub fn permanent(what: &'static str, source: impl Into<BoxError>) -> Self {
         Self::Permanent { what, source: source.into() }
@@ -49,6 +61,6 @@ impl PortError {
 
 impl Retryable for PortError {
     fn is_retryable(&self) -> bool {
-        matches!(self, Self::Transient { .. })
+        matches!(self, Self::Transient { .. } | Self::Conflict { .. })
     }
 }

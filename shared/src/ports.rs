@@ -75,10 +75,17 @@ pub struct Delivery {
     pub journal: Vec<JournalEntry>,
     /// Items for department inboxes.
     pub inbox: Vec<InboxItem>,
-    /// Assignments changed by a cancellation (R-APT-2/4), written with it.
+    /// Assignments changed by a cancellation (R-APT-2/4), written with it (at most
+    /// [`MAX_ASSIGNMENTS_PER_WRITE`]; the rest go ahead through
+    /// [`AppointmentStore::write_assignments`]).
     pub assignments: Vec<(NationalId, Assignment)>,
     /// A cancellation to keep (R-APT-5).
     pub cancellation: Option<(NationalId, Cancellation)>,
+    /// The version of the cancellation's plan the assignments were computed from: the delivery
+    /// is written only if the plan is still at it ([`PortError::Conflict`] otherwise), and
+    /// moves it on, so a re-dating that read the plan before cannot overwrite the lapse marks
+    /// (R-APT-5).
+    pub plan_version: Option<u64>,
     /// An outbound reply to record with status Sent (R-OUT-3).
     pub outbound: Option<OutboundMessage>,
     /// When.
@@ -96,6 +103,7 @@ impl Delivery {
             inbox: vec![],
             assignments: vec![],
             cancellation: None,
+            plan_version: None,
             outbound: None,
             at,
         }
@@ -111,6 +119,11 @@ pub trait MessageStore: Send + Sync {
     /// Marks the outgoing messages of these inbound messages as sent.
     fn mark_sent(&self, message_ids: &[String]) -> impl Future<Output = Result<(), PortError>> + Send;
 
+    /// R-OUT-3: sets the sending side's fact on these outbound messages (`SendFailed` when an
+    /// attempt to hand them on failed, `Awaiting` when a resend went out), only where no AppRec
+    /// has set one ([`ReceiptFact::is_send_side`]); ids without an outbound record are skipped.
+    fn note_send(&self, outbound_ids: &[String], fact: &ReceiptFact) -> impl Future<Output = Result<(), PortError>> + Send;
+
     /// The citizen's administrative journal, oldest first.
     fn journal(&self, citizen: &NationalId) -> impl Future<Output = Result<Vec<JournalEntry>, PortError>> + Send;
 
@@ -121,27 +134,48 @@ pub trait MessageStore: Send + Sync {
     ) -> impl Future<Output = Result<Vec<InboxItem>, PortError>> + Send;
 }
 
+/// The most assignments one write carries. DynamoDB takes at most 100 items in a transaction;
+/// a delivery adds up to 7 of its own (idempotency record, journal entry, inbox item, kept
+/// cancellation, plan version, outbound record, the citizen's last-message time), a chunk one
+/// (the plan version's check).
+pub const MAX_ASSIGNMENTS_PER_WRITE: usize = 90;
+
+/// A citizen's plan for one service as read, with the version every write to it is
+/// conditional on (R-APT-4/5).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Plan {
+    /// The assignments.
+    pub assignments: Vec<Assignment>,
+    /// The cancellations kept for it (R-APT-5).
+    pub cancellations: Vec<Cancellation>,
+    /// 0 for a plan never written; each re-dating and each cancellation moves it on by one.
+    pub version: u64,
+}
+
 /// The work plan of a citizen.
 pub trait AppointmentStore: Send + Sync {
-    /// The citizen's assignments for a service.
-    fn plan(
+    /// The citizen's plan for a service, its kept cancellations and its version (one read).
+    fn plan(&self, citizen: &NationalId, service: &ServiceKey) -> impl Future<Output = Result<Plan, PortError>> + Send;
+
+    /// Writes at most [`MAX_ASSIGNMENTS_PER_WRITE`] assignments if the plan is still at
+    /// `version` ([`PortError::Conflict`] otherwise), leaving the version as it is: the part of
+    /// a large cancellation that does not fit in its delivery, written first. Idempotent.
+    fn write_assignments(
         &self,
         citizen: &NationalId,
         service: &ServiceKey,
-    ) -> impl Future<Output = Result<Vec<Assignment>, PortError>> + Send;
+        version: u64,
+        assignments: &[Assignment],
+    ) -> impl Future<Output = Result<(), PortError>> + Send;
 
-    /// Cancellations kept for a citizen's service (R-APT-5).
-    fn cancellations(
-        &self,
-        citizen: &NationalId,
-        service: &ServiceKey,
-    ) -> impl Future<Output = Result<Vec<Cancellation>, PortError>> + Send;
-
-    /// Replaces the plan (the EPJ re-dates it); the caller re-applies kept cancellations.
+    /// Replaces the plan (the EPJ re-dates it) if it is still at `version`, and moves it to
+    /// the next version; [`PortError::Conflict`] otherwise. The caller re-applies the kept
+    /// cancellations first (R-APT-5).
     fn replace_plan(
         &self,
         citizen: &NationalId,
         service: &ServiceKey,
+        version: u64,
         plan: &[Assignment],
     ) -> impl Future<Output = Result<(), PortError>> + Send;
 }

@@ -24,7 +24,7 @@ use shared::domain::dead_letter::{Alert, ParkedMessage, ParkedRecord, RecordedEr
 use shared::domain::message::{InboxItem, JournalEntry, OutMessage, Outgoing, envelope_head};
 use shared::domain::receipt::{AppRecStatus, ReceiptFact};
 use shared::domain::reply::{OutboundMessage, ReplyOutcome};
-use shared::domain::{Assignment, Cancellation, DepartmentCode, IdMode, NationalId, ServiceKey};
+use shared::domain::{Assignment, DepartmentCode, IdMode, NationalId, ServiceKey};
 use shared::error::PortError;
 use shared::fixtures::{self, CITIZEN, consented_citizen, id, service, ts, usable_activation};
 use shared::ports::*;
@@ -94,13 +94,14 @@ faulty!(GateReader, fn gate_facts(&self, c: &NationalId, s: &ServiceKey) -> Gate
 faulty!(MessageStore,
     fn record(&self, d: &Delivery) -> Recorded;
     fn mark_sent(&self, ids: &[String]) -> ();
+    fn note_send(&self, ids: &[String], f: &ReceiptFact) -> ();
     fn journal(&self, c: &NationalId) -> Vec<JournalEntry>;
     fn inbox(&self, d: &DepartmentCode) -> Vec<InboxItem>;
 );
 faulty!(AppointmentStore,
-    fn plan(&self, c: &NationalId, s: &ServiceKey) -> Vec<Assignment>;
-    fn cancellations(&self, c: &NationalId, s: &ServiceKey) -> Vec<Cancellation>;
-    fn replace_plan(&self, c: &NationalId, s: &ServiceKey, p: &[Assignment]) -> ();
+    fn plan(&self, c: &NationalId, s: &ServiceKey) -> shared::ports::Plan;
+    fn write_assignments(&self, c: &NationalId, s: &ServiceKey, v: u64, p: &[Assignment]) -> ();
+    fn replace_plan(&self, c: &NationalId, s: &ServiceKey, v: u64, p: &[Assignment]) -> ();
 );
 faulty!(OutboundStore,
     fn reply(&self, m: &str) -> Option<OutboundMessage>;

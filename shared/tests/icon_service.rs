@@ -132,6 +132,77 @@ async fn r_icon_7_the_circuit_opens_after_repeated_failures_and_closes_after_the
     assert_eq!(db.state().aktiv_calls.len(), 4);
 }
 
+#[tokio::test]
+async fn r_icon_1_live_facts_without_consent_after_a_recorded_consent_show_not_digitally_active_at_once() {
+    let db = MemoryDb::new();
+    let clock = ManualClock::at(ts("2026-03-01T10:00:00Z"));
+    let a = id(CITIZEN);
+    {
+        let mut s = db.state();
+        // Consent recorded by last night's sync, a message since; withdrawn this morning on
+        // Helsenorge: the next sync has not run, so no withdrawal is recorded yet.
+        let mut rec = CitizenRecord::new(a.clone());
+        rec.apply_sync(facts(true, false, false), ts("2026-03-01T02:00:00Z"));
+        rec.last_message_at = Some(ts("2026-03-01T08:00:00Z"));
+        assert_eq!(rec.consent_withdrawn_at, None);
+        s.citizens.insert(a.clone(), rec);
+        s.aktiv.insert(a.clone(), facts(false, false, false));
+    }
+    let answer = service(&db, &clock, 500).icons(std::slice::from_ref(&a)).await.remove(0);
+    assert_eq!(answer.icon, StatusIcon::NotDigitallyActive);
+    assert_eq!(answer.reason, None);
+}
+
+#[test]
+fn r_icon_7_half_open_breaker_lets_exactly_one_trial_through() {
+    let breaker = CircuitBreaker::new(BreakerConfig { failures_to_open: 2, cool_down: SignedDuration::from_secs(30) });
+    let t0 = ts("2026-03-01T10:00:00Z");
+    let at = |secs: i64| t0.checked_add(SignedDuration::from_secs(secs)).unwrap();
+    breaker.failure(t0);
+    assert!(breaker.allows(t0), "one failure: still closed");
+    breaker.failure(t0);
+    assert!(!breaker.allows(at(29)), "open during the cool-down");
+    assert!(breaker.allows(at(30)), "half-open: the trial");
+    assert!(!breaker.allows(at(30)) && !breaker.allows(at(45)), "the rest keep the fast answer");
+    breaker.failure(at(46));
+    assert!(!breaker.allows(at(75)), "the trial failed: open for a new cool-down");
+    assert!(breaker.allows(at(76)), "the next trial");
+    assert!(!breaker.allows(at(77)));
+    assert!(breaker.allows(at(106)), "a trial that never reported frees its slot after a cool-down");
+    breaker.success();
+    assert!(breaker.allows(at(107)) && breaker.allows(at(107)), "closed again");
+}
+
+#[tokio::test(start_paused = true)]
+async fn r_icon_7_after_the_cool_down_one_trial_goes_to_nhn_and_concurrent_lookups_stay_no_icon() {
+    let db = MemoryDb::new();
+    let clock = ManualClock::at(ts("2026-03-01T10:00:00Z"));
+    let a = id(CITIZEN);
+    db.state().aktiv.insert(a.clone(), facts(true, false, false));
+    db.state().aktiv_mode = AktivMode::Fail;
+    let svc = service(&db, &clock, 500);
+    for _ in 0..3 {
+        svc.icons(std::slice::from_ref(&a)).await;
+    }
+    assert_eq!(db.state().aktiv_calls.len(), 3, "open after three failures");
+    // The cool-down ends while NHN still hangs: ten lookups arrive together.
+    clock.advance(SignedDuration::from_secs(31));
+    db.state().aktiv_mode = AktivMode::Hang;
+    let lookups = (0..10).map(|_| svc.icons(std::slice::from_ref(&a)));
+    let answers = futures::future::join_all(lookups).await;
+    assert_eq!(db.state().aktiv_calls.len(), 4, "exactly one trial call went to NHN");
+    assert!(answers.iter().all(|x| x[0].icon == StatusIcon::NoIcon && x[0].reason == Some(NoIconReason::LookupUnavailable)));
+    // The trial timed out: open again, no call.
+    db.state().aktiv_mode = AktivMode::Normal;
+    svc.icons(std::slice::from_ref(&a)).await;
+    assert_eq!(db.state().aktiv_calls.len(), 4, "open again after the failed trial");
+    // The next cool-down: the trial succeeds and closes the circuit.
+    clock.advance(SignedDuration::from_secs(31));
+    assert_eq!(svc.icons(std::slice::from_ref(&a)).await[0].icon, StatusIcon::DigitallyActive);
+    assert_eq!(svc.icons(std::slice::from_ref(&a)).await[0].icon, StatusIcon::DigitallyActive);
+    assert_eq!(db.state().aktiv_calls.len(), 6, "closed: every lookup calls NHN");
+}
+
 #[test]
 fn r_icon_7_query_parser_limits_and_never_echoes_an_id() {
     let ids: Vec<String> = (0..1000).map(|_| CITIZEN.to_string()).collect();

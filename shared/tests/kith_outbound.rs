@@ -50,7 +50,7 @@ async fn r_out_3_reply_goes_out_as_msghead_and_an_apprec_in_marks_it() {
     let out = OutboundService { gate: db.clone(), pipeline: pipeline(&db, &clock, "OutboundQueue"), id_mode: IdMode::Production };
     let mut request = shared::fixtures::reply_request("epj-reply-1001", "115");
     request["inReplyTo"] = "6f1c2a10-0000-4000-8000-000000000001".into();
-    request["attachments"] = serde_json::json!([{"name": "timeplan.pdf", "mediaType": "application/pdf", "size": 1000, "contentRef": "epj-doc-77"}]);
+    request["attachments"] = serde_json::json!([{"name": "timeplan.pdf", "mediaType": "application/pdf", "content": "JVBERi0xLjQK"}]);
     let outcome = out.process(&request.to_string()).await.unwrap();
     let p = outcome.pending().unwrap();
     assert!(out.pipeline.send_pending(&[p]).await.unwrap().is_empty());
@@ -63,7 +63,7 @@ async fn r_out_3_reply_goes_out_as_msghead_and_an_apprec_in_marks_it() {
     assert_eq!((m.sender.most_specific_her(), m.receiver.most_specific_her()), (Some("80115"), Some("90002")));
     assert_eq!(m.patient.as_ref().and_then(|p| p.national_id()).map(|(i, _)| i), Some(CITIZEN));
     assert_eq!(m.dialog().unwrap().subject_and_text(), (Some("Svar om besøk"), Some("Vi kommer kl. 10 i morgen.")));
-    assert_eq!(m.documents[1].content, Content::FileReference("epj-doc-77".into()));
+    assert_eq!(m.documents[1].content, Content::Base64(b"%PDF-1.4\n".to_vec()), "R-OUT-4: the content itself, base64");
     assert!(wire.attributes.contains(&("toHerId".into(), "90002".into())));
 
     // Helsenorge's AppRec 1.1 in, on the inbound edge: status 1 → receipt OK (green check).

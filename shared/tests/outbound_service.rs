@@ -155,19 +155,28 @@ async fn r_out_2_a_reply_to_an_invalid_id_without_consent_or_activation_is_a_ref
 }
 
 #[tokio::test]
-async fn r_out_4_attachments_up_to_12_mib_pass_and_one_byte_more_is_refused() {
+async fn r_out_4_attachments_up_to_12_000_000_decoded_bytes_pass_and_one_byte_more_is_refused() {
     let (svc, _, db, _) = setup();
+    // `size` bytes of content as base64 (a multiple of 3 plus 0..2, padded).
+    let content = |size: u64| {
+        let mut text = "AAAA".repeat((size / 3) as usize);
+        text.push_str(["", "AA==", "AAA="][(size % 3) as usize]);
+        text
+    };
     let with = |id: &str, size: u64| {
         let mut r = request(id);
         r["attachments"] = json!([
-            {"name": "a.pdf", "mediaType": "application/pdf", "size": size - 1000, "contentRef": "doc-1"},
-            {"name": "b.png", "mediaType": "image/png", "size": 1000, "contentRef": "doc-2"}
+            {"name": "a.pdf", "mediaType": "application/pdf", "content": content(size - 1000)},
+            {"name": "b.png", "mediaType": "image/png", "content": content(1000)}
         ]);
         r
     };
     assert!(matches!(run(&svc, &with("r-max", MAX_ATTACHMENTS_BYTES)).await.unwrap(), Outcome::Sent(_)));
     let over = run(&svc, &with("r-over", MAX_ATTACHMENTS_BYTES + 1)).await.unwrap();
-    assert!(matches!(over, Outcome::Refused(_, ReplyRefusal::AttachmentsTooLarge { total: 12_582_913 })));
+    assert!(matches!(over, Outcome::Refused(_, ReplyRefusal::AttachmentsTooLarge { total: 12_000_001 })));
+    // 12,582,912 bytes (12 MiB) were accepted before: over 12 MB.
+    let mib = run(&svc, &with("r-mib", 12 * 1024 * 1024)).await.unwrap();
+    assert!(matches!(mib, Outcome::Refused(_, ReplyRefusal::AttachmentsTooLarge { total: 12_582_912 })));
     assert_eq!(messages_to_helsenorge(&db), 1);
 }
 

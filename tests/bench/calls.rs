@@ -121,6 +121,10 @@ impl MessageStore for PowertoolsStyle {
         self.inner.mark_sent(ids).await
     }
 
+    async fn note_send(&self, ids: &[String], fact: &shared::domain::ReceiptFact) -> Result<(), PortError> {
+        self.inner.note_send(ids, fact).await
+    }
+
     async fn journal(&self, citizen: &NationalId) -> Result<Vec<JournalEntry>, PortError> {
         self.inner.journal(citizen).await
     }

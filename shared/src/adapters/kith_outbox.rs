@@ -35,7 +35,8 @@ impl<H: HelsenorgeOutbox, R: HerDirectory, C: Clock> HelsenorgeOutbox for KithOu
                         .await?
                         .ok_or_else(|| PortError::permanent("render reply", "the service has no HER-id in the EPJ data"))?;
                     let reply = Reply { message_id, in_reply_to: in_reply_to.as_deref(), citizen, subject, body, attachments };
-                    let mut out = reply.render(&ours, &self.helsenorge, self.clock.now());
+                    let mut out =
+                        reply.render(&ours, &self.helsenorge, self.clock.now()).map_err(|e| PortError::permanent("render reply", e))?;
                     out.id = m.id.clone();
                     out
                 }

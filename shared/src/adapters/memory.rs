@@ -20,7 +20,7 @@ use crate::error::PortError;
 use crate::ports::{
     ActivationStore, AktivClient, AlertSink, AppointmentStore, ChunkQueue, CitizenReader, Clock, ParkedStore, QueuedMessage, Requeue,
     SyncStore, SyncUpdate, DeadLetterLog, Delivery, GateFacts, GateReader, HelsenorgeOutbox,
-    MessageStore, OutboundStore, Processed, ReceiptApplied, Recorded,
+    MAX_ASSIGNMENTS_PER_WRITE, MessageStore, OutboundStore, Plan, Processed, ReceiptApplied, Recorded,
 };
 
 /// Everything the in-memory adapters hold.
@@ -40,6 +40,8 @@ pub struct State {
     pub plans: HashMap<(NationalId, ServiceKey), BTreeMap<String, Assignment>>,
     /// Kept cancellations per (citizen, service), by message id.
     pub cancellations: HashMap<(NationalId, ServiceKey), BTreeMap<String, Cancellation>>,
+    /// Plan versions per (citizen, service); absent is 0.
+    pub plan_versions: HashMap<(NationalId, ServiceKey), u64>,
     /// Outbound replies by message id.
     pub outbound: HashMap<String, OutboundMessage>,
     /// Messages sent toward Helsenorge.
@@ -124,6 +126,17 @@ impl MessageStore for MemoryDb {
         if let Some(p) = s.processed.get(&d.message_id) {
             return Ok(Recorded::Existing(p.clone()));
         }
+        // The limits and conditions of the DynamoDB transaction, so tests here meet them too.
+        if d.assignments.len() > MAX_ASSIGNMENTS_PER_WRITE {
+            return Err(PortError::permanent("deliver message", "a transaction holds at most 100 items"));
+        }
+        if let (Some((citizen, c)), Some(v)) = (&d.cancellation, d.plan_version) {
+            let key = (citizen.clone(), c.service.clone());
+            if s.plan_versions.get(&key).copied().unwrap_or(0) != v {
+                return Err(PortError::Conflict { what: "deliver message" });
+            }
+            s.plan_versions.insert(key, v + 1);
+        }
         s.processed.insert(
             d.message_id.clone(),
             Processed { message_id: d.message_id.clone(), outgoing: d.outgoing.clone(), processed_at: d.at, sent: false },
@@ -162,6 +175,16 @@ impl MessageStore for MemoryDb {
         Ok(())
     }
 
+    async fn note_send(&self, outbound_ids: &[String], fact: &ReceiptFact) -> Result<(), PortError> {
+        let mut s = self.state();
+        for id in outbound_ids {
+            if let Some(o) = s.outbound.get_mut(id).filter(|o| o.receipt.is_send_side()) {
+                o.receipt = fact.clone();
+            }
+        }
+        Ok(())
+    }
+
     async fn journal(&self, citizen: &NationalId) -> Result<Vec<JournalEntry>, PortError> {
         let mut v = self.state().journal.get(citizen).cloned().unwrap_or_default();
         v.sort_by(|a, b| (a.at, &a.message_id).cmp(&(b.at, &b.message_id)));
@@ -175,20 +198,46 @@ impl MessageStore for MemoryDb {
     }
 }
 
+impl MemoryDb {
+    /// Locks the state if the plan of `key` is at `version`.
+    fn at_version(&self, key: &(NationalId, ServiceKey), version: u64, what: &'static str) -> Result<MutexGuard<'_, State>, PortError> {
+        let s = self.state();
+        if s.plan_versions.get(key).copied().unwrap_or(0) != version {
+            return Err(PortError::Conflict { what });
+        }
+        Ok(s)
+    }
+}
+
 impl AppointmentStore for MemoryDb {
-    async fn plan(&self, citizen: &NationalId, service: &ServiceKey) -> Result<Vec<Assignment>, PortError> {
+    async fn plan(&self, citizen: &NationalId, service: &ServiceKey) -> Result<Plan, PortError> {
         let key = (citizen.clone(), service.clone());
-        Ok(self.state().plans.get(&key).map(|m| m.values().cloned().collect()).unwrap_or_default())
+        let s = self.state();
+        Ok(Plan {
+            assignments: s.plans.get(&key).map(|m| m.values().cloned().collect()).unwrap_or_default(),
+            cancellations: s.cancellations.get(&key).map(|m| m.values().cloned().collect()).unwrap_or_default(),
+            version: s.plan_versions.get(&key).copied().unwrap_or(0),
+        })
     }
 
-    async fn cancellations(&self, citizen: &NationalId, service: &ServiceKey) -> Result<Vec<Cancellation>, PortError> {
+    async fn write_assignments(&self, citizen: &NationalId, service: &ServiceKey, version: u64, assignments: &[Assignment]) -> Result<(), PortError> {
+        if assignments.len() > MAX_ASSIGNMENTS_PER_WRITE {
+            return Err(PortError::permanent("write assignments", "a transaction holds at most 100 items"));
+        }
         let key = (citizen.clone(), service.clone());
-        Ok(self.state().cancellations.get(&key).map(|m| m.values().cloned().collect()).unwrap_or_default())
+        let mut s = self.at_version(&key, version, "write assignments")?;
+        let plan = s.plans.entry(key).or_default();
+        for a in assignments {
+            plan.insert(a.id.0.clone(), a.clone());
+        }
+        Ok(())
     }
 
-    async fn replace_plan(&self, citizen: &NationalId, service: &ServiceKey, plan: &[Assignment]) -> Result<(), PortError> {
+    async fn replace_plan(&self, citizen: &NationalId, service: &ServiceKey, version: u64, plan: &[Assignment]) -> Result<(), PortError> {
         let key = (citizen.clone(), service.clone());
-        self.state().plans.insert(key, plan.iter().map(|a| (a.id.0.clone(), a.clone())).collect());
+        let mut s = self.at_version(&key, version, "replace plan")?;
+        s.plans.insert(key.clone(), plan.iter().map(|a| (a.id.0.clone(), a.clone())).collect());
+        s.plan_versions.insert(key, version + 1);
         Ok(())
     }
 }

@@ -77,10 +77,14 @@ impl Default for BreakerConfig {
 struct BreakerState {
     consecutive_failures: u32,
     open_until: Option<Timestamp>,
+    /// Half-open: a trial call is out; until when it holds the slot (if its caller vanishes
+    /// without reporting, the slot frees itself after another cool-down).
+    trial_until: Option<Timestamp>,
 }
 
-/// A small circuit breaker: closed, open for a cool-down after N consecutive failures, then
-/// half-open (the next call is a trial: success closes it, failure opens it again).
+/// R-ICON-7: a small circuit breaker: closed; open for a cool-down after N consecutive
+/// failures; then half-open: exactly one trial call goes through while every other call keeps
+/// the fast "no icon"; the trial's success closes it, its failure opens it again.
 #[derive(Debug)]
 pub struct CircuitBreaker {
     config: BreakerConfig,
@@ -97,22 +101,33 @@ impl CircuitBreaker {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Whether a call may go out now.
+    /// Whether a call may go out now. After the cool-down the first caller takes the trial
+    /// slot; the others are refused until the trial reports back.
     pub fn allows(&self, now: Timestamp) -> bool {
-        self.lock().open_until.is_none_or(|until| now >= until)
+        let mut s = self.lock();
+        match s.open_until {
+            None => true,
+            Some(until) if now < until => false,
+            Some(_) if s.trial_until.is_some_and(|t| now < t) => false,
+            Some(_) => {
+                s.trial_until = Some(now.checked_add(self.config.cool_down).unwrap_or(now));
+                true
+            }
+        }
     }
 
-    /// Records a successful call.
+    /// Records a successful call: closed.
     pub fn success(&self) {
         *self.lock() = BreakerState::default();
     }
 
-    /// Records a failed call.
+    /// Records a failed call: open after N in a row, and again at once when the trial fails.
     pub fn failure(&self, now: Timestamp) {
         let mut s = self.lock();
         s.consecutive_failures += 1;
-        if s.consecutive_failures >= self.config.failures_to_open {
+        if s.consecutive_failures >= self.config.failures_to_open || s.trial_until.is_some() {
             s.open_until = now.checked_add(self.config.cool_down).ok();
+            s.trial_until = None;
         }
     }
 }

@@ -14,14 +14,20 @@ use crate::domain::message::{
     Outgoing, RawSender, OutMessage, check_text, envelope_head, parse_envelope,
 };
 use crate::domain::receipt::{AppRec, KithErrorCode, ReceiptFact};
+use crate::domain::reply::OutboundMessage;
 use crate::domain::{IdMode, NationalId};
 pub use super::RecordIn;
 pub use super::pipeline::{Pending, ProcessError, SEND_LEASE};
 use super::pipeline::{Answered, Pipeline, Written};
+use super::appointments::CONFLICT_RETRIES;
 use crate::ports::{
-    AppointmentStore, Clock, DeadLetterLog, Delivery, GateReader, HelsenorgeOutbox, MessageStore, OutboundStore,
-    ReceiptApplied,
+    AppointmentStore, Clock, DeadLetterLog, Delivery, GateReader, HelsenorgeOutbox, MAX_ASSIGNMENTS_PER_WRITE,
+    MessageStore, OutboundStore, ReceiptApplied,
 };
+
+/// The sender recorded on messages helsedialog itself writes to the citizen (R-APT-3's return
+/// message), where a staff reply has the staff member's id.
+pub const SYSTEM_SENDER: &str = "helsedialog";
 
 /// Why an inbound record could not be processed now.
 pub type InboundError = ProcessError;
@@ -97,8 +103,20 @@ where
     D: DeadLetterLog,
     C: Clock,
 {
-    /// Processes one SQS body up to (not including) sending its outgoing messages.
+    /// Processes one SQS body up to (not including) sending its outgoing messages. A
+    /// cancellation that lost to a concurrent write of the same plan (R-APT-5) is worked out
+    /// again on the fresh plan, a few times, before SQS retries it.
     pub async fn process(&self, body: &str) -> Result<Outcome, InboundError> {
+        let mut attempt = 0;
+        loop {
+            match self.process_once(body).await {
+                Err(ProcessError::Port(e)) if e.is_conflict() && attempt < CONFLICT_RETRIES => attempt += 1,
+                other => return other,
+            }
+        }
+    }
+
+    async fn process_once(&self, body: &str) -> Result<Outcome, InboundError> {
         let now = self.pipeline.clock.now();
         let envelope = match parse_envelope(body) {
             Ok(e) => e,
@@ -185,6 +203,7 @@ where
             inbox: vec![],
             assignments: vec![],
             cancellation: None,
+            plan_version: None,
             outbound: None,
             at: now,
         };
@@ -217,7 +236,8 @@ where
                 d.inbox.push(inbox("", EntryKind::DialogMessage, subject));
             }
             InboundMessage::CancelAppointment { assignment, .. } => {
-                let mut plan = self.appointments.plan(&citizen, service).await?;
+                let read = self.appointments.plan(&citizen, service).await?;
+                let mut plan = read.assignments;
                 let start = plan.iter().find(|a| &a.id == assignment).and_then(|a| match a.schedule {
                     crate::domain::appointment::Schedule::Dated { start, .. } => Some(start),
                     crate::domain::appointment::Schedule::Regular => None,
@@ -235,6 +255,7 @@ where
                         let text = format!("Innbyggeren har avbestilt avtale {} på Helsenorge.", assignment.0);
                         d.assignments = plan.into_iter().filter(|a| &a.id == assignment).map(|a| (citizen.clone(), a)).collect();
                         d.cancellation = Some((citizen.clone(), c));
+                        d.plan_version = Some(read.version);
                         d.journal.push(entry(EntryKind::Cancellation, author, subject, &text));
                         d.inbox.push(inbox("", EntryKind::Cancellation, subject));
                     }
@@ -248,6 +269,16 @@ where
                             ..entry(EntryKind::ReturnMessage, Author::System, subject, REGULAR_REFUSED_TEXT)
                         });
                         d.inbox.push(inbox(".return", EntryKind::ReturnMessage, subject));
+                        // R-OUT-3: the return message is an outbound message with a receipt
+                        // status, so the AppRec answering `{id}.return` finds its record.
+                        d.outbound = Some(OutboundMessage {
+                            message_id: format!("{message_id}.return"),
+                            citizen: citizen.clone(),
+                            service: service.clone(),
+                            staff_id: SYSTEM_SENDER.to_string(),
+                            sent_at: now,
+                            receipt: ReceiptFact::Awaiting,
+                        });
                         d.outgoing.push(Outgoing::new(
                             format!("{message_id}.return"),
                             OutMessage::DialogMessage {
@@ -266,28 +297,41 @@ where
                     }
                 }
             }
-            // R-APT-4: the service pauses for the period; assignments in it lapse.
+            // R-APT-4: the service pauses for the period: dated assignments in it lapse, regular
+            // ones pause for it; however many there are, all or none (exactly once, R-IN-3).
             InboundMessage::CancelPeriod { from, to, .. } => {
                 let period = match Period::oslo_days(*from, *to) {
                     Ok(p) => p,
                     Err(e) => return Ok(Decision::Refuse(KithErrorCode::E10, period_reason(e).into())),
                 };
-                let mut plan = self.appointments.plan(&citizen, service).await?;
+                let read = self.appointments.plan(&citizen, service).await?;
+                let mut plan = read.assignments;
                 let c = Cancellation {
                     message_id: message_id.clone(),
                     service: service.clone(),
                     scope: CancelScope::Period { period },
                     received_at: now,
                 };
-                let CancelOutcome::Paused { lapsed, .. } = cancel(&mut plan, &c) else {
+                let CancelOutcome::Paused { lapsed, paused, .. } = cancel(&mut plan, &c) else {
                     return Ok(Decision::Refuse(KithErrorCode::E10, "Perioden kunne ikke avbestilles.".into()));
                 };
                 let subject = "Avbestilling av periode";
                 let text = format!(
-                    "Innbyggeren har avbestilt tjenesten fra {from} til og med {to}; {} avtale(r) utgår.",
-                    lapsed.len()
+                    "Innbyggeren har avbestilt tjenesten fra {from} til og med {to}; {} avtale(r) utgår, {} fast(e) avtale(r) settes på pause.",
+                    lapsed.len(),
+                    paused.len()
                 );
-                d.assignments = plan.into_iter().filter(|a| lapsed.contains(&a.id)).map(|a| (citizen.clone(), a)).collect();
+                let mut changed: Vec<_> = plan.into_iter().filter(|a| lapsed.contains(&a.id) || paused.contains(&a.id)).collect();
+                // What does not fit in the delivery's one transaction is written first, in chunks
+                // conditional on the plan's version; the delivery (idempotency record, version
+                // bump, the rest) comes last. A retry recomputes the same marks and writes them
+                // again, harmlessly, until the delivery lands once.
+                let ahead = changed.len().saturating_sub(MAX_ASSIGNMENTS_PER_WRITE);
+                for chunk in changed[..ahead].chunks(MAX_ASSIGNMENTS_PER_WRITE) {
+                    self.appointments.write_assignments(&citizen, service, read.version, chunk).await?;
+                }
+                d.assignments = changed.split_off(ahead).into_iter().map(|a| (citizen.clone(), a)).collect();
+                d.plan_version = Some(read.version);
                 d.cancellation = Some((citizen.clone(), c));
                 d.journal.push(entry(EntryKind::PeriodCancellation, author, subject, &text));
                 d.inbox.push(inbox("", EntryKind::PeriodCancellation, subject));

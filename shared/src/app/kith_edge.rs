@@ -207,18 +207,22 @@ pub struct Reply<'a> {
 }
 
 impl Reply<'_> {
-    /// Renders the reply from `ours` to `helsenorge`.
-    pub fn render(&self, ours: &crate::ports::HerEntry, helsenorge: &Organisation, now: Timestamp) -> Outgoing {
+    /// Renders the reply from `ours` to `helsenorge`, attachments as base64 (kith-base64) with
+    /// their decoded content; an attachment that is not base64 (refused before a reply is
+    /// recorded, R-OUT-4) is an error, never an empty document.
+    pub fn render(&self, ours: &crate::ports::HerEntry, helsenorge: &Organisation, now: Timestamp) -> Result<Outgoing, NotBase64> {
         let mut us = Organisation::with_her(&ours.parent_name, &ours.parent_her_id);
         us.sub = Some(Box::new(Organisation::with_her(&ours.name, &ours.her_id)));
         let mut documents = vec![dialog_document(self.subject, self.body)];
-        documents.extend(self.attachments.iter().map(|a| Document {
-            content_description: None,
-            msg_type: "A".into(),
-            mime_type: Some(a.media_type.clone()),
-            description: Some(a.name.clone()),
-            content: Content::FileReference(a.content_ref.clone()),
-        }));
+        for a in self.attachments {
+            documents.push(Document {
+                content_description: None,
+                msg_type: "A".into(),
+                mime_type: Some(a.media_type.clone()),
+                description: Some(a.name.clone()),
+                content: Content::Base64(a.content.decode().ok_or(NotBase64)?),
+            });
+        }
         let m = MsgHead {
             function: MsgFunction::Ekontakt,
             gen_date: now.to_string(),
@@ -238,6 +242,11 @@ impl Reply<'_> {
             cpa_id: None,
         };
         let attributes = who.attributes(MsgFunction::Ekontakt.code(), self.message_id);
-        Outgoing::new(format!("{}.message", self.message_id), OutMessage::Wire(WireMessage { body: m.write(), attributes }))
+        Ok(Outgoing::new(format!("{}.message", self.message_id), OutMessage::Wire(WireMessage { body: m.write(), attributes })))
     }
 }
+
+/// A reply's attachment is not base64 (R-OUT-4 refuses it before a reply is recorded).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("an attachment of the reply is not base64")]
+pub struct NotBase64;

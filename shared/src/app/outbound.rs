@@ -165,6 +165,7 @@ where
             inbox: vec![],
             assignments: vec![],
             cancellation: None,
+            plan_version: None,
             // R-OUT-3: Sent now; ReceiptOk/Rejected when the AppRec arrives, Missing after the deadline.
             outbound: Some(OutboundMessage {
                 message_id: id.clone(),
@@ -196,6 +197,7 @@ where
             inbox: vec![],
             assignments: vec![],
             cancellation: None,
+            plan_version: None,
             outbound: None,
             at: now,
         };

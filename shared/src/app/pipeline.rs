@@ -8,7 +8,8 @@ use jiff::SignedDuration;
 
 use super::RecordIn;
 use crate::domain::dead_letter::{ErrorClass, RecordedError};
-use crate::domain::message::{Outgoing, envelope_head};
+use crate::domain::message::{OutMessage, Outgoing, envelope_head};
+use crate::domain::receipt::{ReceiptFact, SEND_FAILED_TEXT};
 use crate::error::{PortError, Retryable};
 use crate::ports::{Clock, DeadLetterLog, Delivery, HelsenorgeOutbox, MessageStore, Recorded};
 
@@ -55,6 +56,19 @@ pub struct Pending {
     pub message_id: String,
     /// What to send.
     pub outgoing: Vec<Outgoing>,
+    /// Sent once before without confirmation (a resend after a failure).
+    pub resend: bool,
+}
+
+impl Pending {
+    /// The ids of the outbound messages (staff replies, return messages) among the answers:
+    /// what carries a receipt status (R-OUT-3).
+    fn outbound_ids(&self) -> impl Iterator<Item = String> + '_ {
+        self.outgoing.iter().filter_map(|o| match &o.message {
+            OutMessage::DialogMessage { message_id, .. } => Some(message_id.clone()),
+            _ => None,
+        })
+    }
 }
 
 /// What recording a delivery found.
@@ -95,11 +109,11 @@ impl<M: MessageStore, H: HelsenorgeOutbox, D: DeadLetterLog, C: Clock> Pipeline<
     pub async fn record(&self, d: Delivery) -> Result<Written, ProcessError> {
         let now = self.clock.now();
         match self.messages.record(&d).await? {
-            Recorded::New => Ok(Written::New(Pending { message_id: d.message_id, outgoing: d.outgoing })),
+            Recorded::New => Ok(Written::New(Pending { message_id: d.message_id, outgoing: d.outgoing, resend: false })),
             Recorded::Existing(p) if p.sent => Ok(Written::Duplicate),
             // The first delivery died before its answer was confirmed sent: send it now.
             Recorded::Existing(p) if now.duration_since(p.processed_at) > SEND_LEASE => {
-                Ok(Written::Resend(Pending { message_id: p.message_id, outgoing: p.outgoing }))
+                Ok(Written::Resend(Pending { message_id: p.message_id, outgoing: p.outgoing, resend: true }))
             }
             // Another delivery is processing it right now: let SQS bring it back later.
             Recorded::Existing(_) => Err(ProcessError::InProgress),
@@ -107,8 +121,28 @@ impl<M: MessageStore, H: HelsenorgeOutbox, D: DeadLetterLog, C: Clock> Pipeline<
     }
 
     /// Sends the answers of a batch in as few calls as possible and marks the messages whose
-    /// answers all went out. Returns the ids of those not fully sent.
+    /// answers all went out. Returns the ids of those not fully sent. R-OUT-3: the outbound
+    /// messages among answers not sent show "send error" until a resend goes out.
     pub async fn send_pending(&self, pending: &[&Pending]) -> Result<Vec<String>, PortError> {
+        let result = self.try_send(pending).await;
+        let unsent = |p: &&&Pending| result.as_ref().map_or(true, |ids| ids.contains(&p.message_id));
+        let failed: Vec<String> = pending.iter().filter(unsent).flat_map(|p| p.outbound_ids()).collect();
+        let resent: Vec<String> =
+            pending.iter().filter(|p| p.resend && !unsent(p)).flat_map(|p| p.outbound_ids()).collect();
+        let failed_fact = ReceiptFact::SendFailed { at: self.clock.now(), reason: SEND_FAILED_TEXT.into() };
+        for (ids, fact) in [(failed, failed_fact), (resent, ReceiptFact::Awaiting)] {
+            if ids.is_empty() {
+                continue;
+            }
+            // Best effort: the record is retried either way, and the next attempt notes again.
+            if let Err(e) = self.messages.note_send(&ids, &fact).await {
+                tracing::warn!(error = %RecordedError::scrub(&error_chain(&e)), messages = ids.len(), "send state not noted");
+            }
+        }
+        result
+    }
+
+    async fn try_send(&self, pending: &[&Pending]) -> Result<Vec<String>, PortError> {
         let all: Vec<Outgoing> = pending.iter().flat_map(|p| p.outgoing.iter().cloned()).collect();
         if all.is_empty() {
             return Ok(vec![]);

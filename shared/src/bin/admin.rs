@@ -86,7 +86,7 @@ async fn run(args: &[String]) -> Result<(), BoxError> {
         Some("plan") => {
             let citizen: NationalId = arg(1)?.parse()?;
             let service = ServiceKey::parse(arg(2)?, arg(3)?)?;
-            for a in store.plan(&citizen, &service).await? {
+            for a in store.plan(&citizen, &service).await?.assignments {
                 println!("{:<6} {}", a.id.0, serde_json::to_string(&a.shown())?);
             }
         }

@@ -69,6 +69,22 @@ pub enum AssignmentStatus {
         /// The Helsenorge message id of the cancellation.
         cancellation: String,
     },
+    /// A regular assignment paused for the periods the citizen cancelled (R-APT-4); it carries
+    /// on outside them.
+    Paused {
+        /// The pauses, one per period cancellation.
+        pauses: Vec<Pause>,
+    },
+}
+
+/// One period a regular assignment is paused for (R-APT-4).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Pause {
+    /// The cancelled period.
+    pub period: Period,
+    /// The Helsenorge message id of the period cancellation.
+    pub cancellation: String,
 }
 
 /// An assignment on the work plan.
@@ -110,6 +126,13 @@ pub enum Shown<'a> {
         /// The lapse text.
         text: &'a str,
     },
+    /// Regular, paused for cancelled periods (R-APT-4): text and the paused Oslo days.
+    Paused {
+        /// Text.
+        text: &'a str,
+        /// Each pause as `first day – last day` (Oslo dates, both included).
+        paused: Vec<String>,
+    },
 }
 
 impl Assignment {
@@ -123,6 +146,10 @@ impl Assignment {
                 employee,
             },
             (AssignmentStatus::Assigned, Schedule::Regular) => Shown::Regular { text: &self.text },
+            (AssignmentStatus::Paused { pauses }, _) => Shown::Paused {
+                text: &self.text,
+                paused: pauses.iter().map(|p| p.period.oslo_days_text()).collect(),
+            },
         }
     }
 
@@ -212,6 +239,12 @@ impl Period {
     pub fn contains(&self, at: Timestamp) -> bool {
         self.from <= at && at < self.to
     }
+
+    /// `first – last` as Oslo dates, both included (the end is exclusive).
+    fn oslo_days_text(&self) -> String {
+        let last = self.to.checked_sub(jiff::SignedDuration::from_nanos(1)).unwrap_or(self.to);
+        format!("{} – {}", to_oslo(self.from).date(), to_oslo(last).date())
+    }
 }
 
 /// What a cancellation asks for.
@@ -257,12 +290,16 @@ pub enum CancelOutcome {
     /// R-APT-3: a regular assignment cannot be cancelled alone; nothing changed; send
     /// [`REGULAR_REFUSED_TEXT`] back (also to inbox, journal and dialog).
     RegularRefused(AssignmentId),
-    /// R-APT-4: the service pauses for the period; these assignments lapsed.
+    /// R-APT-4: the service pauses for the period: the dated assignments in it lapsed and the
+    /// regular ones are paused for it.
     Paused {
         /// The period.
         period: Period,
-        /// Assignments that lapsed.
+        /// Dated assignments that lapsed (including those this same cancellation lapsed before,
+        /// so a redelivery computes the same writes).
         lapsed: Vec<AssignmentId>,
+        /// Regular assignments paused for the period.
+        paused: Vec<AssignmentId>,
     },
     /// The assignment is not on the plan (or belongs to another service).
     UnknownAssignment,
@@ -270,7 +307,8 @@ pub enum CancelOutcome {
     AlreadyApplied,
 }
 
-/// R-APT-2..4: applies `c` to the citizen's plan for its service.
+/// R-APT-2..4: applies `c` to the citizen's plan for its service. A period pauses the whole
+/// service: dated assignments in it lapse, regular ones pause for it (R-APT-4).
 pub fn cancel(plan: &mut [Assignment], c: &Cancellation) -> CancelOutcome {
     match &c.scope {
         CancelScope::One { assignment, .. } => {
@@ -289,14 +327,36 @@ pub fn cancel(plan: &mut [Assignment], c: &Cancellation) -> CancelOutcome {
             }
         }
         CancelScope::Period { period } => {
-            let mut lapsed = vec![];
+            let (mut lapsed, mut paused) = (vec![], vec![]);
             for a in plan.iter_mut().filter(|a| a.service == c.service) {
-                if a.start().is_some_and(|s| period.contains(s)) && a.status == AssignmentStatus::Assigned {
-                    a.lapse(&c.message_id);
-                    lapsed.push(a.id.clone());
+                match (a.start(), &mut a.status) {
+                    (Some(start), status) if period.contains(start) => match status {
+                        AssignmentStatus::Assigned => {
+                            a.lapse(&c.message_id);
+                            lapsed.push(a.id.clone());
+                        }
+                        AssignmentStatus::Lapsed { cancellation, .. } if cancellation == &c.message_id => {
+                            lapsed.push(a.id.clone());
+                        }
+                        _ => {}
+                    },
+                    (Some(_), _) => {}
+                    // A regular visit recurs through the period: it pauses for it.
+                    (None, AssignmentStatus::Paused { pauses }) => {
+                        if !pauses.iter().any(|p| p.cancellation == c.message_id) {
+                            pauses.push(Pause { period: *period, cancellation: c.message_id.clone() });
+                        }
+                        paused.push(a.id.clone());
+                    }
+                    (None, _) => {
+                        a.status = AssignmentStatus::Paused {
+                            pauses: vec![Pause { period: *period, cancellation: c.message_id.clone() }],
+                        };
+                        paused.push(a.id.clone());
+                    }
                 }
             }
-            CancelOutcome::Paused { period: *period, lapsed }
+            CancelOutcome::Paused { period: *period, lapsed, paused }
         }
     }
 }
@@ -416,7 +476,7 @@ mod tests {
     }
 
     #[test]
-    fn r_apt_4_cancel_period_lapses_everything_in_it() {
+    fn r_apt_4_cancel_period_lapses_dated_and_pauses_regular_assignments() {
         let mut plan = vec![
             dated("before", at("2026-03-01T23:59")),
             dated("first", at("2026-03-02T00:00")),
@@ -431,10 +491,23 @@ mod tests {
             scope: CancelScope::Period { period },
             received_at: at("2026-03-01T08:00"),
         };
-        let CancelOutcome::Paused { lapsed, .. } = cancel(&mut plan, &c) else { panic!("paused") };
+        let CancelOutcome::Paused { lapsed, paused, .. } = cancel(&mut plan, &c) else { panic!("paused") };
         assert_eq!(lapsed, vec![AssignmentId("first".into()), AssignmentId("last".into())]);
         assert_eq!(plan[0].status, AssignmentStatus::Assigned);
         assert_eq!(plan[3].status, AssignmentStatus::Assigned);
+        assert_eq!(paused, vec![AssignmentId("r1".into())], "the regular visit pauses too");
+        assert_eq!(plan[4].status, AssignmentStatus::Paused { pauses: vec![Pause { period, cancellation: "m2".into() }] });
+        assert_eq!(
+            serde_json::to_value(plan[4].shown()).unwrap(),
+            serde_json::json!({"shownAs": "paused", "text": "Fast tilsyn", "paused": ["2026-03-02 – 2026-03-04"]})
+        );
+        let again = cancel(&mut plan, &c);
+        assert_eq!(
+            again,
+            CancelOutcome::Paused { period, lapsed: lapsed.clone(), paused: paused.clone() },
+            "a redelivery computes the same writes"
+        );
+        assert_eq!(plan[4].status, AssignmentStatus::Paused { pauses: vec![Pause { period, cancellation: "m2".into() }] });
     }
 
     #[test]

@@ -81,15 +81,16 @@ impl StatusIcon {
     }
 }
 
-/// What the municipality's own records add to HelsenorgeAktiv's facts (R-ICON-1).
+/// What the municipality's own records add to HelsenorgeAktiv's facts (R-ICON-1). Whether the
+/// consent is withdrawn *now* is not history: the facts being judged say it (see
+/// [`status_icon`]), so a withdrawal shows at once, not only after the nightly sync has
+/// recorded it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct LocalHistory {
-    /// Consent for digital communication was given before.
+    /// Consent for digital communication was given before (recorded by a sync).
     pub consent_given_before: bool,
     /// At least one message was sent.
     pub message_sent: bool,
-    /// The consent is now withdrawn.
-    pub consent_withdrawn: bool,
 }
 
 impl LocalHistory {
@@ -98,13 +99,14 @@ impl LocalHistory {
         Self {
             consent_given_before: record.consent_first_given_at.is_some(),
             message_sent: record.last_message_at.is_some(),
-            consent_withdrawn: record.consent_withdrawn_at.is_some(),
         }
     }
 }
 
 /// R-ICON-1..7: the icon from HelsenorgeAktiv's answer (`None` when the lookup failed, timed out
-/// or the circuit is open) and the local history.
+/// or the circuit is open) and the local history. R-ICON-1: facts that show no consent for a
+/// citizen whose consent was recorded earlier mean the consent has since been withdrawn, live
+/// or synced alike.
 pub fn status_icon(facts: Option<AktivFacts>, history: LocalHistory) -> StatusIcon {
     use StatusIcon::*;
     let Some(f) = facts else {
@@ -116,10 +118,8 @@ pub fn status_icon(facts: Option<AktivFacts>, history: LocalHistory) -> StatusIc
         (false, true, true) => DigitallyActiveSelfAndViaOthers,   // R-ICON-3
         (false, true, false) => DigitallyActive,                  // R-ICON-2
         (false, false, true) => DigitallyActiveViaOthers,         // R-ICON-4
-        (false, false, false)
-            if history.consent_given_before && history.message_sent && history.consent_withdrawn =>
-        {
-            NotDigitallyActive // R-ICON-1
+        (false, false, false) if history.consent_given_before && history.message_sent => {
+            NotDigitallyActive // R-ICON-1: consented before, wrote, no consent now
         }
         (false, false, false) => NoIcon, // R-ICON-7: no consent
     }
@@ -149,19 +149,16 @@ mod tests {
     }
 
     /// Every history with every row of the table whose icon is `icon`: the icon holds, except
-    /// that no facts after consent, a message and a withdrawal is "not digitally active".
+    /// that no facts after a recorded consent and a message is "not digitally active"
+    /// (R-ICON-1: the facts themselves say the consent is withdrawn).
     fn rows_give(icon: StatusIcon) {
         let rows: Vec<_> = TABLE.iter().filter(|(_, want)| *want == icon).collect();
         assert!(!rows.is_empty(), "{icon:?} has rows");
         for (f, expected) in rows {
-            for h in 0..8u8 {
-                let history = LocalHistory {
-                    consent_given_before: h & 1 != 0,
-                    message_sent: h & 2 != 0,
-                    consent_withdrawn: h & 4 != 0,
-                };
+            for h in 0..4u8 {
+                let history = LocalHistory { consent_given_before: h & 1 != 0, message_sent: h & 2 != 0 };
                 let got = status_icon(Some(facts(*f)), history);
-                let want = if *f == (false, false, false) && h == 7 { NotDigitallyActive } else { *expected };
+                let want = if *f == (false, false, false) && h == 3 { NotDigitallyActive } else { *expected };
                 assert_eq!(got, want, "facts {f:?} history {history:?}");
             }
         }
@@ -199,7 +196,7 @@ mod tests {
 
     #[test]
     fn r_icon_1_withdrawn_after_consent_and_a_message() {
-        let h = LocalHistory { consent_given_before: true, message_sent: true, consent_withdrawn: true };
+        let h = LocalHistory { consent_given_before: true, message_sent: true };
         assert_eq!(status_icon(Some(AktivFacts::default()), h), NotDigitallyActive);
         let never_wrote = LocalHistory { message_sent: false, ..h };
         assert_eq!(status_icon(Some(AktivFacts::default()), never_wrote), NoIcon);
@@ -207,12 +204,8 @@ mod tests {
 
     #[test]
     fn r_icon_7_lookup_failure_is_no_icon_whatever_the_history() {
-        for h in 0..8u8 {
-            let history = LocalHistory {
-                consent_given_before: h & 1 != 0,
-                message_sent: h & 2 != 0,
-                consent_withdrawn: h & 4 != 0,
-            };
+        for h in 0..4u8 {
+            let history = LocalHistory { consent_given_before: h & 1 != 0, message_sent: h & 2 != 0 };
             assert_eq!(status_icon(None, history), NoIcon);
         }
     }

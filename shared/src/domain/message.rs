@@ -285,6 +285,9 @@ pub enum EntryKind {
     ReturnMessage,
     /// A reply from staff.
     Reply,
+    /// A kept cancellation whose assignment the EPJ moved when it re-dated the plan: staff
+    /// must decide whether it still holds (R-APT-5).
+    RedateFlag,
 }
 
 /// An entry in the citizen's administrative journal (R-IN-1).
@@ -369,7 +372,7 @@ pub enum OutMessage {
         subject: String,
         /// Body.
         body: String,
-        /// Attachments by reference (the bridge fetches the content).
+        /// Attachments with their content (base64, as `RefDoc` carries it).
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         attachments: Vec<super::reply::Attachment>,
     },

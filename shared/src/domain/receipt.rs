@@ -104,25 +104,51 @@ impl AppRec {
     }
 }
 
-/// What is known about an outbound reply's receipt, as stored.
+/// What is known about an outbound message's receipt, as stored (R-OUT-3).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "kebab-case")]
 pub enum ReceiptFact {
-    /// No AppRec yet.
+    /// Handed to the outbox (or not yet tried), no AppRec yet.
     Awaiting,
-    /// AppRec OK (status 1 or 3).
+    /// AppRec OK (status 1).
     Ok {
         /// When it arrived.
         at: Timestamp,
     },
-    /// AppRec rejected, or a send error.
+    /// AppRec status 3: OK, with an error in a part message.
+    OkWithErrors {
+        /// When it arrived.
+        at: Timestamp,
+        /// The error lines of the AppRec (code and text).
+        reason: String,
+    },
+    /// AppRec rejected (status 2).
     Rejected {
         /// When it arrived.
         at: Timestamp,
         /// Why (code and text from the AppRec).
         reason: String,
     },
+    /// The last attempt to hand the message to the outbox failed; it stays so while it is
+    /// retried, republished or parked, until a resend goes out or an AppRec arrives.
+    SendFailed {
+        /// When the attempt failed.
+        at: Timestamp,
+        /// Why, in words for staff (never internal error text).
+        reason: String,
+    },
 }
+
+impl ReceiptFact {
+    /// Whether this is set by the sending side (no AppRec has arrived): only these may be
+    /// replaced by a send attempt's outcome; an AppRec's fact is final.
+    pub fn is_send_side(&self) -> bool {
+        matches!(self, Self::Awaiting | Self::SendFailed { .. })
+    }
+}
+
+/// The reason staff see when a message could not be handed on toward Helsenorge (R-OUT-3).
+pub const SEND_FAILED_TEXT: &str = "Sendefeil: meldingen kunne ikke sendes til Helsenorge.";
 
 /// The receipt status shown on an outbound message (R-OUT-3).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -132,40 +158,80 @@ pub enum OutboundStatus {
     Sent,
     /// Receipt OK (green check).
     ReceiptOk,
-    /// AppRec rejected or send error (red flag).
+    /// AppRec status 3: received, with an error in a part message (its own mark, not the plain
+    /// green check: staff should look at what failed).
+    ReceiptOkWithErrors {
+        /// The AppRec's error lines.
+        reason: String,
+    },
+    /// AppRec rejected (red flag).
     Rejected {
         /// Why.
         reason: String,
     },
-    /// No receipt arrived in time (violet flag).
+    /// The message could not be sent (failed, republished or parked): red flag.
+    SendError {
+        /// Why, for staff.
+        reason: String,
+    },
+    /// No receipt arrived in time after it was sent (violet flag).
     Missing,
 }
 
+/// The mark the EPJ shows beside an outbound message (R-OUT-3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Flag {
+    /// Sent, waiting for the receipt: no mark yet.
+    None,
+    /// Receipt OK.
+    GreenCheck,
+    /// Receipt OK with an error in part (status 3).
+    CheckWithWarning,
+    /// Receipt rejected, or send error.
+    RedFlag,
+    /// Receipt missing.
+    VioletFlag,
+}
+
+impl OutboundStatus {
+    /// R-OUT-3: the mark shown for this status.
+    pub fn flag(&self) -> Flag {
+        match self {
+            Self::Sent => Flag::None,
+            Self::ReceiptOk => Flag::GreenCheck,
+            Self::ReceiptOkWithErrors { .. } => Flag::CheckWithWarning,
+            Self::Rejected { .. } | Self::SendError { .. } => Flag::RedFlag,
+            Self::Missing => Flag::VioletFlag,
+        }
+    }
+}
+
 /// R-OUT-3: derives the status at read time from the sent time, the receipt fact and the
-/// deadline, so no timer is needed to turn `Sent` into `Missing`.
+/// deadline, so no timer is needed to turn `Sent` into `Missing`. A message that could not be
+/// sent is a send error (red), never "missing" (violet): its receipt cannot come.
 pub fn outbound_status(sent_at: Timestamp, fact: &ReceiptFact, now: Timestamp, deadline: SignedDuration) -> OutboundStatus {
     match fact {
         ReceiptFact::Ok { .. } => OutboundStatus::ReceiptOk,
+        ReceiptFact::OkWithErrors { reason, .. } => OutboundStatus::ReceiptOkWithErrors { reason: reason.clone() },
         ReceiptFact::Rejected { reason, .. } => OutboundStatus::Rejected { reason: reason.clone() },
+        ReceiptFact::SendFailed { reason, .. } => OutboundStatus::SendError { reason: reason.clone() },
         ReceiptFact::Awaiting if now.duration_since(sent_at) > deadline => OutboundStatus::Missing,
         ReceiptFact::Awaiting => OutboundStatus::Sent,
     }
 }
 
 impl ReceiptFact {
-    /// The fact an arriving AppRec establishes.
+    /// R-OUT-3: the fact an arriving AppRec establishes (status 1, 2 and 3 each their own).
     pub fn from_apprec(rec: &AppRec, at: Timestamp) -> Self {
+        let reason = |fallback: &str| {
+            let lines = rec.errors.iter().map(|e| format!("{}: {}", e.code.as_str(), e.reason)).collect::<Vec<_>>();
+            if lines.is_empty() { fallback.to_string() } else { lines.join("; ") }
+        };
         match rec.status {
-            AppRecStatus::Ok | AppRecStatus::OkWithErrors => Self::Ok { at },
-            AppRecStatus::Rejected => {
-                let reason = rec
-                    .errors
-                    .iter()
-                    .map(|e| format!("{}: {}", e.code.as_str(), e.reason))
-                    .collect::<Vec<_>>()
-                    .join("; ");
-                Self::Rejected { at, reason: if reason.is_empty() { "rejected".into() } else { reason } }
-            }
+            AppRecStatus::Ok => Self::Ok { at },
+            AppRecStatus::OkWithErrors => Self::OkWithErrors { at, reason: reason("OK, feil i delmelding") },
+            AppRecStatus::Rejected => Self::Rejected { at, reason: reason("rejected") },
         }
     }
 }
@@ -200,6 +266,34 @@ mod tests {
             outbound_status(sent, &rej, at, hour),
             OutboundStatus::Rejected { reason: "E35: ukjent".into() }
         );
+    }
+
+    #[test]
+    fn r_out_3_apprec_status_3_is_its_own_status_not_a_plain_green_check() {
+        let sent = ts("2026-03-01T10:00:00Z");
+        let at = ts("2026-03-01T10:05:00Z");
+        let rec = AppRec {
+            answers_message_id: "m1".into(),
+            status: AppRecStatus::OkWithErrors,
+            errors: vec![AppRecError { code: KithErrorCode::E10, reason: "vedlegg 2 kunne ikke leses".into() }],
+        };
+        let status = outbound_status(sent, &ReceiptFact::from_apprec(&rec, at), at, SignedDuration::from_hours(1));
+        assert_eq!(status, OutboundStatus::ReceiptOkWithErrors { reason: "E10: vedlegg 2 kunne ikke leses".into() });
+        assert_eq!(status.flag(), Flag::CheckWithWarning);
+        assert_ne!(status.flag(), OutboundStatus::ReceiptOk.flag());
+    }
+
+    #[test]
+    fn r_out_3_a_send_failure_is_a_red_send_error_never_violet_missing() {
+        let sent = ts("2026-03-01T10:00:00Z");
+        let failed = ReceiptFact::SendFailed { at: sent, reason: SEND_FAILED_TEXT.into() };
+        for now in [ts("2026-03-01T10:00:01Z"), ts("2026-03-02T10:00:00Z")] {
+            let status = outbound_status(sent, &failed, now, SignedDuration::from_hours(1));
+            assert_eq!(status, OutboundStatus::SendError { reason: SEND_FAILED_TEXT.into() });
+            assert_eq!(status.flag(), Flag::RedFlag);
+        }
+        assert!(failed.is_send_side() && ReceiptFact::Awaiting.is_send_side());
+        assert!(!ReceiptFact::Ok { at: sent }.is_send_side(), "an AppRec's fact is final");
     }
 
     #[test]

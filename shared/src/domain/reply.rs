@@ -11,9 +11,9 @@ use super::consent::CitizenRecord;
 use super::message::{TextError, check_text};
 use super::org::{ServiceKey, StaffProfile};
 
-/// R-OUT-4: attachments total at most 12 MB, counted in binary megabytes
-/// (12 × 1024 × 1024 = 12,582,912 bytes).
-pub const MAX_ATTACHMENTS_BYTES: u64 = 12 * 1024 * 1024;
+/// R-OUT-4: attachments total at most 12 MB: 12,000,000 bytes of decoded content (decimal
+/// megabytes, as Helsenorge states the limit), measured on the content itself.
+pub const MAX_ATTACHMENTS_BYTES: u64 = 12_000_000;
 /// Media types an attachment may have.
 pub const ALLOWED_MEDIA_TYPES: [&str; 5] = ["application/pdf", "image/jpeg", "image/png", "image/tiff", "text/plain"];
 
@@ -50,11 +50,14 @@ pub enum ReplyRefusal {
     #[error("digital dialog is not activated for this service")]
     NotActivated,
     /// R-OUT-4: attachments too large.
-    #[error("attachments total {total} bytes; at most 12 MB (12582912 bytes) is allowed")]
+    #[error("attachments total {total} bytes; at most 12 MB (12000000 bytes) is allowed")]
     AttachmentsTooLarge {
-        /// Their total size in bytes.
+        /// Their decoded content's total size in bytes.
         total: u64,
     },
+    /// An attachment's content is not base64 (1-based position).
+    #[error("attachment {0} is not valid base64")]
+    AttachmentNotBase64(usize),
     /// An attachment's media type is not allowed.
     #[error("attachment media type {0} is not allowed")]
     MediaTypeNotAllowed(String),
@@ -77,6 +80,7 @@ impl ReplyRefusal {
             Self::NoConsent => "Innbyggeren har ikke samtykket til digital dialog.".into(),
             Self::NotActivated => "Digital dialog er ikke aktivert for tjenesten.".into(),
             Self::AttachmentsTooLarge { .. } => "Vedleggene er til sammen større enn 12 MB.".into(),
+            Self::AttachmentNotBase64(n) => format!("Innholdet i vedlegg {n} er ikke gyldig base64."),
             Self::MediaTypeNotAllowed(t) => format!("Vedlegg av typen {t} er ikke tillatt."),
             Self::Text(_) => "Emne eller tekst er tom, for lang eller har ugyldige tegn.".into(),
             Self::InvalidRequest(_) => "Forespørselen er ugyldig.".into(),
@@ -165,7 +169,8 @@ impl OutboundMessage {
     }
 }
 
-/// An attachment as announced in the request (its bytes stay in the EPJ's store).
+/// An attachment with its content, as the Dialogmelding carries it toward Helsenorge (base64 in
+/// `RefDoc`). There is no declared size: the size is what the content decodes to (R-OUT-4).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Attachment {
@@ -173,19 +178,57 @@ pub struct Attachment {
     pub name: String,
     /// Media type.
     pub media_type: String,
-    /// Size in bytes.
-    pub size: u64,
-    /// Where the content is (an S3 key or EPJ document reference), never the bytes.
-    pub content_ref: String,
+    /// The content, base64.
+    pub content: Base64Content,
 }
 
-/// R-OUT-4 and the bounds on text: checks subject, body and attachments.
+/// Base64 text (standard alphabet, padded; whitespace such as XML line breaks is ignored).
+/// Its `Debug` shows only its length: the content is health data.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Base64Content(pub String);
+
+impl std::fmt::Debug for Base64Content {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Base64Content({} chars)", self.0.len())
+    }
+}
+
+impl Base64Content {
+    /// How many bytes the content decodes to, measured on the text itself (no allocation);
+    /// `None` when it is not valid base64.
+    pub fn decoded_len(&self) -> Option<u64> {
+        let (mut symbols, mut padding) = (0u64, 0u64);
+        for b in self.0.bytes().filter(|b| !b.is_ascii_whitespace()) {
+            match b {
+                b'=' => padding += 1,
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'+' | b'/' if padding == 0 => symbols += 1,
+                _ => return None,
+            }
+        }
+        let chars = symbols + padding;
+        (chars % 4 == 0 && padding <= 2 && (padding == 0 || symbols % 4 != 0)).then(|| chars / 4 * 3 - padding)
+    }
+
+    /// The decoded bytes; `None` when it is not valid base64.
+    pub fn decode(&self) -> Option<Vec<u8>> {
+        use base64::Engine;
+        let compact: String = self.0.chars().filter(|c| !c.is_ascii_whitespace()).collect();
+        base64::engine::general_purpose::STANDARD.decode(compact).ok()
+    }
+}
+
+/// R-OUT-4 and the bounds on text: checks subject, body and attachments. The 12 MB are counted
+/// on the decoded content of all attachments together.
 pub fn check_limits(subject: &str, body: &str, attachments: &[Attachment]) -> Result<(), ReplyRefusal> {
     check_text(subject, body)?;
     if let Some(a) = attachments.iter().find(|a| !ALLOWED_MEDIA_TYPES.contains(&a.media_type.as_str())) {
         return Err(ReplyRefusal::MediaTypeNotAllowed(a.media_type.chars().take(80).collect()));
     }
-    let total = attachments.iter().fold(0u64, |sum, a| sum.saturating_add(a.size));
+    let mut total = 0u64;
+    for (i, a) in attachments.iter().enumerate() {
+        total = total.saturating_add(a.content.decoded_len().ok_or(ReplyRefusal::AttachmentNotBase64(i + 1))?);
+    }
     if total > MAX_ATTACHMENTS_BYTES {
         return Err(ReplyRefusal::AttachmentsTooLarge { total });
     }
@@ -252,23 +295,50 @@ mod tests {
         }
     }
 
+    /// An attachment whose content decodes to `size` bytes.
     fn att(size: u64) -> Attachment {
-        Attachment { name: "a.pdf".into(), media_type: "application/pdf".into(), size, content_ref: "s3://x".into() }
+        let (whole, rest) = (size / 3, size % 3);
+        let mut text = "AAAA".repeat(whole as usize);
+        text.push_str(match rest {
+            1 => "AA==",
+            2 => "AAA=",
+            _ => "",
+        });
+        Attachment { name: "a.pdf".into(), media_type: "application/pdf".into(), content: Base64Content(text) }
     }
 
     #[test]
-    fn r_out_4_twelve_megabytes_is_the_boundary() {
+    fn r_out_4_twelve_million_decoded_bytes_is_the_boundary() {
         assert_eq!(check_limits("s", "b", &[att(MAX_ATTACHMENTS_BYTES)]), Ok(()));
         assert_eq!(
             check_limits("s", "b", &[att(MAX_ATTACHMENTS_BYTES + 1)]),
-            Err(ReplyRefusal::AttachmentsTooLarge { total: 12_582_913 })
+            Err(ReplyRefusal::AttachmentsTooLarge { total: 12_000_001 })
         );
         assert_eq!(
-            check_limits("s", "b", &[att(6 * 1024 * 1024), att(6 * 1024 * 1024)]),
-            Ok(()),
+            check_limits("s", "b", &[att(6_000_000), att(5_999_999), att(2)]),
+            Err(ReplyRefusal::AttachmentsTooLarge { total: 12_000_001 }),
             "the total counts, not each one"
         );
-        assert!(check_limits("s", "b", &[att(u64::MAX), att(u64::MAX)]).is_err(), "no overflow");
+        assert_eq!(check_limits("s", "b", &[att(6_000_000), att(6_000_000)]), Ok(()));
+    }
+
+    #[test]
+    fn r_out_4_size_is_measured_on_the_decoded_content() {
+        for (text, len) in [("", 0), ("QQ==", 1), ("QUI=", 2), ("QUJD", 3), ("QUJD\nRA==", 4), ("QUJD\r\n RA==", 4)] {
+            assert_eq!(Base64Content(text.into()).decoded_len(), Some(len), "{text:?}");
+        }
+        for bad in ["Q", "QQ=", "QQ=A", "Q===", "====", "QUJD!A==", "QUJDæ"] {
+            assert_eq!(Base64Content(bad.into()).decoded_len(), None, "{bad:?}");
+        }
+        // 12,000,000 decoded bytes are 16,000,000 base64 characters: the text's length is not
+        // the measure.
+        assert_eq!(att(MAX_ATTACHMENTS_BYTES).content.0.len(), 16_000_000);
+        let mut broken = att(10);
+        broken.content.0.push('*');
+        assert_eq!(check_limits("s", "b", &[att(1), broken]), Err(ReplyRefusal::AttachmentNotBase64(2)));
+        let declared = serde_json::json!({"name": "a", "mediaType": "application/pdf", "content": "QQ==", "size": 1});
+        assert!(serde_json::from_value::<Attachment>(declared).is_err(), "no declared size is read");
+        assert_eq!(format!("{:?}", att(3).content), "Base64Content(4 chars)", "content never in Debug");
     }
 
     #[test]

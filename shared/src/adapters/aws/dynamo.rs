@@ -10,7 +10,7 @@
 //! | Citizens | `CIT#<national id>` | `STATE` | consent and digital activity, history |
 //! | Citizens | `CIT#<national id>` | `CARD#<dept>#<type>` | record card (gsi1: `SVC#<dept>#<type>`) |
 //! | Activations | `ACT#<dept>#<type>` | - | activation and sync state |
-//! | Appointments | `PLAN#<national id>#<dept>#<type>` | `A#<assignment>` / `C#<message id>` | plan, kept cancellations |
+//! | Appointments | `PLAN#<national id>#<dept>#<type>` | `A#<assignment>` / `C#<message id>` / `V` | plan, kept cancellations, plan version |
 //! | Operations | `DLQ#<message id>` | `RECORD` | recorded error of a failed record |
 //! | Operations | `PARKED` | `<message id>` | a parked message and its body ([`super::parked`]) |
 //!
@@ -20,15 +20,15 @@ use std::collections::HashMap;
 
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::{
-    AttributeValue, DeleteRequest, KeysAndAttributes, Put, PutRequest, ReturnValuesOnConditionCheckFailure,
-    TransactWriteItem, Update, WriteRequest,
+    AttributeValue, ConditionCheck, Delete, KeysAndAttributes, Put, PutRequest,
+    ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update, WriteRequest,
 };
 use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
 
 use super::classify;
 pub use crate::config::Tables;
-use crate::domain::appointment::{Assignment, Cancellation};
+use crate::domain::appointment::Assignment;
 use crate::domain::consent::AktivFacts;
 use crate::domain::dead_letter::{Alert, RecordedError};
 use crate::domain::message::{InboxItem, JournalEntry, Outgoing};
@@ -38,8 +38,8 @@ use crate::domain::sync::{SyncListing, SyncRun};
 use crate::domain::{Activated, Activation, CitizenRecord, DepartmentCode, NationalId, ServiceKey};
 use crate::error::PortError;
 use crate::ports::{
-    ActivationStore, AlertSink, AppointmentStore, CitizenReader, DeadLetterLog, SyncStore, SyncUpdate, Delivery, GateFacts, GateReader, MessageStore, OutboundStore, Processed,
-    ReceiptApplied, Recorded,
+    ActivationStore, AlertSink, AppointmentStore, CitizenReader, DeadLetterLog, SyncStore, SyncUpdate, Delivery, GateFacts, GateReader, MessageStore, OutboundStore, Plan, Processed,
+    ReceiptApplied, Recorded, MAX_ASSIGNMENTS_PER_WRITE,
 };
 
 type Item = HashMap<String, AttributeValue>;
@@ -187,7 +187,7 @@ impl Dynamo {
             })?;
         }
         for p in &data.plans {
-            crate::app::appointments::redate(self, &p.citizen, &p.service, p.assignments.clone()).await?;
+            crate::app::appointments::redate(self, self, &p.citizen, &p.service, p.assignments.clone(), Timestamp::now()).await?;
         }
         for o in &data.outbound {
             self.put_outbound(o).await?;
@@ -304,18 +304,54 @@ fn outbound_item(o: &OutboundMessage) -> Result<Item, PortError> {
     Ok(item)
 }
 
+type TransactError<R> =
+    aws_sdk_dynamodb::error::SdkError<aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError, R>;
+
 /// Whether a TransactWriteItems was cancelled because its first item's condition failed (the
 /// idempotency record or marker already exists: the work was done before).
-fn first_condition_failed<R>(
-    e: &aws_sdk_dynamodb::error::SdkError<aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError, R>,
-) -> bool {
+fn first_condition_failed<R>(e: &TransactError<R>) -> bool {
+    condition_failed_at(e, 0)
+}
+
+/// Whether a TransactWriteItems was cancelled because the condition of item `index` failed.
+fn condition_failed_at<R>(e: &TransactError<R>, index: usize) -> bool {
     use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
     match e.as_service_error() {
         Some(TransactWriteItemsError::TransactionCanceledException(tc)) => {
-            tc.cancellation_reasons().first().is_some_and(|r| r.code() == Some("ConditionalCheckFailed"))
+            tc.cancellation_reasons().get(index).is_some_and(|r| r.code() == Some("ConditionalCheckFailed"))
         }
         _ => false,
     }
+}
+
+/// The condition "the plan is still at `version`" (0: never written, no version item).
+fn at_version(version: u64) -> (&'static str, Option<AttributeValue>) {
+    if version == 0 { ("attribute_not_exists(pk)", None) } else { ("version = :v", Some(n(version))) }
+}
+
+/// R-APT-5: a check that the plan is still at `version`, for a chunk that leaves it there.
+fn version_check(table: &str, pk: &str, version: u64) -> Result<TransactWriteItem, PortError> {
+    let (condition, v) = at_version(version);
+    let mut check = ConditionCheck::builder().table_name(table).set_key(Some(key(pk, "V"))).condition_expression(condition);
+    if let Some(v) = v {
+        check = check.expression_attribute_values(":v", v);
+    }
+    Ok(TransactWriteItem::builder().condition_check(check.build().map_err(|e| PortError::permanent("build check", e))?).build())
+}
+
+/// R-APT-5: moves the plan from `version` to the next, only if it is still at `version`.
+fn version_bump(table: &str, pk: &str, version: u64) -> Result<TransactWriteItem, PortError> {
+    let (condition, v) = at_version(version);
+    let mut update = Update::builder()
+        .table_name(table)
+        .set_key(Some(key(pk, "V")))
+        .update_expression("SET version = :next")
+        .condition_expression(condition)
+        .expression_attribute_values(":next", n(version + 1));
+    if let Some(v) = v {
+        update = update.expression_attribute_values(":v", v);
+    }
+    Ok(TransactWriteItem::builder().update(update.build().map_err(|e| PortError::permanent("build update", e))?).build())
 }
 
 /// The `STATE` and `CARD#…` items of a citizen.
@@ -481,6 +517,14 @@ impl MessageStore for Dynamo {
             .build()
             .map_err(|e| PortError::permanent("build put", e))?;
         let mut items = vec![TransactWriteItem::builder().put(idem_put).build()];
+        // Item 1: the plan's version, when a cancellation was computed from it (R-APT-5).
+        let versioned = match (&d.cancellation, d.plan_version) {
+            (Some((citizen, c)), Some(v)) => {
+                items.push(version_bump(&self.tables.appointments, &plan_pk(citizen, &c.service), v)?);
+                true
+            }
+            _ => false,
+        };
         let mut touched: Vec<&NationalId> = vec![];
         for e in &d.journal {
             let pk = format!("JOURNAL#{}", e.citizen.expose());
@@ -520,14 +564,9 @@ impl MessageStore for Dynamo {
         let r = self.client.transact_write_items().set_transact_items(Some(items)).send().await;
         match r {
             Ok(_) => Ok(Recorded::New),
-            Err(e) => {
-                let first_failed = first_condition_failed(&e);
-                if first_failed {
-                    Ok(Recorded::Existing(self.existing(&d.message_id).await?))
-                } else {
-                    Err(classify("deliver message", e))
-                }
-            }
+            Err(e) if first_condition_failed(&e) => Ok(Recorded::Existing(self.existing(&d.message_id).await?)),
+            Err(e) if versioned && condition_failed_at(&e, 1) => Err(PortError::Conflict { what: "deliver message" }),
+            Err(e) => Err(classify("deliver message", e)),
         }
     }
 
@@ -545,6 +584,15 @@ impl MessageStore for Dynamo {
         batch_write(&self.client, &self.tables.messages, requests).await
     }
 
+    /// One conditional UpdateItem per id on `OUT#<id>` ([`Dynamo::set_receipt`]): only where
+    /// the item exists and no AppRec has set the receipt.
+    async fn note_send(&self, outbound_ids: &[String], fact: &ReceiptFact) -> Result<(), PortError> {
+        for id in outbound_ids {
+            self.set_receipt(id, fact, true).await?;
+        }
+        Ok(())
+    }
+
     async fn journal(&self, citizen: &NationalId) -> Result<Vec<JournalEntry>, PortError> {
         let items = self.query_pk(&self.tables.messages, &format!("JOURNAL#{}", citizen.expose()), "").await?;
         items.into_iter().map(|i| from_item("journal entry", i)).collect()
@@ -556,35 +604,71 @@ impl MessageStore for Dynamo {
     }
 }
 
+impl Dynamo {
+    /// One TransactWriteItems: `guard` (the plan version's check or bump) first, then `writes`.
+    async fn plan_chunk(&self, what: &'static str, guard: TransactWriteItem, writes: &[TransactWriteItem]) -> Result<(), PortError> {
+        let items: Vec<TransactWriteItem> = std::iter::once(guard).chain(writes.iter().cloned()).collect();
+        match self.client.transact_write_items().set_transact_items(Some(items)).send().await {
+            Ok(_) => Ok(()),
+            Err(e) if first_condition_failed(&e) => Err(PortError::Conflict { what }),
+            Err(e) => Err(classify(what, e)),
+        }
+    }
+}
+
 impl AppointmentStore for Dynamo {
-    async fn plan(&self, citizen: &NationalId, service: &ServiceKey) -> Result<Vec<Assignment>, PortError> {
-        let items = self.query_pk(&self.tables.appointments, &plan_pk(citizen, service), "A#").await?;
-        items.into_iter().map(|i| from_item("assignment", i)).collect()
-    }
-
-    async fn cancellations(&self, citizen: &NationalId, service: &ServiceKey) -> Result<Vec<Cancellation>, PortError> {
-        let items = self.query_pk(&self.tables.appointments, &plan_pk(citizen, service), "C#").await?;
-        items.into_iter().map(|i| from_item("cancellation", i)).collect()
-    }
-
-    async fn replace_plan(&self, citizen: &NationalId, service: &ServiceKey, plan: &[Assignment]) -> Result<(), PortError> {
-        let pk = plan_pk(citizen, service);
-        let old = self.query_pk(&self.tables.appointments, &pk, "A#").await?;
-        let keep: Vec<String> = plan.iter().map(|a| format!("A#{}", a.id.0)).collect();
-        let mut requests = vec![];
-        for item in old {
-            if let Some(sk) = get_s(&item, "sk").filter(|sk| !keep.iter().any(|k| k == sk)) {
-                let del = DeleteRequest::builder()
-                    .set_key(Some(key(&pk, sk)))
-                    .build()
-                    .map_err(|e| PortError::permanent("build delete", e))?;
-                requests.push(WriteRequest::builder().delete_request(del).build());
+    /// One Query of the plan's partition: assignments (`A#`), kept cancellations (`C#`) and
+    /// the version (`V`).
+    async fn plan(&self, citizen: &NationalId, service: &ServiceKey) -> Result<Plan, PortError> {
+        let items = self.query_pk(&self.tables.appointments, &plan_pk(citizen, service), "").await?;
+        let mut plan = Plan::default();
+        for item in items {
+            match get_s(&item, "sk") {
+                Some(sk) if sk.starts_with("A#") => plan.assignments.push(from_item("assignment", item)?),
+                Some(sk) if sk.starts_with("C#") => plan.cancellations.push(from_item("cancellation", item)?),
+                Some("V") => {
+                    let v = item.get("version").and_then(|v| v.as_n().ok()).and_then(|v| v.parse().ok());
+                    plan.version = v.ok_or_else(|| PortError::permanent("read plan version", "not a number"))?;
+                }
+                _ => {}
             }
         }
-        for a in plan {
-            requests.push(put_request(with_keys(to_item("assignment", a)?, pk.clone(), format!("A#{}", a.id.0)))?);
+        Ok(plan)
+    }
+
+    /// One TransactWriteItems: the version's check and the puts.
+    async fn write_assignments(&self, citizen: &NationalId, service: &ServiceKey, version: u64, assignments: &[Assignment]) -> Result<(), PortError> {
+        let pk = plan_pk(citizen, service);
+        let table = &self.tables.appointments;
+        let puts = assignments
+            .iter()
+            .map(|a| put(table, with_keys(to_item("assignment", a)?, pk.clone(), format!("A#{}", a.id.0))))
+            .collect::<Result<Vec<_>, _>>()?;
+        self.plan_chunk("write assignments", version_check(table, &pk, version)?, &puts).await
+    }
+
+    /// Deletes and puts in TransactWriteItems of [`MAX_ASSIGNMENTS_PER_WRITE`], each
+    /// conditional on the version read; the last one moves the version on. A conflict part way
+    /// leaves a mix that the caller's retry (or the newer writer) overwrites.
+    async fn replace_plan(&self, citizen: &NationalId, service: &ServiceKey, version: u64, plan: &[Assignment]) -> Result<(), PortError> {
+        let pk = plan_pk(citizen, service);
+        let table = &self.tables.appointments;
+        let old = self.query_pk(table, &pk, "A#").await?;
+        let keep: std::collections::HashSet<String> = plan.iter().map(|a| format!("A#{}", a.id.0)).collect();
+        let mut writes = vec![];
+        for sk in old.iter().filter_map(|item| get_s(item, "sk")).filter(|sk| !keep.contains(*sk)) {
+            let del = Delete::builder().table_name(table).set_key(Some(key(&pk, sk))).build();
+            writes.push(TransactWriteItem::builder().delete(del.map_err(|e| PortError::permanent("build delete", e))?).build());
         }
-        batch_write(&self.client, &self.tables.appointments, requests).await
+        for a in plan {
+            writes.push(put(table, with_keys(to_item("assignment", a)?, pk.clone(), format!("A#{}", a.id.0)))?);
+        }
+        let chunks: Vec<&[TransactWriteItem]> = writes.chunks(MAX_ASSIGNMENTS_PER_WRITE).collect();
+        let (last, ahead) = chunks.split_last().map_or((&[][..], &[][..]), |(l, a)| (*l, a));
+        for chunk in ahead {
+            self.plan_chunk("replace plan", version_check(table, &pk, version)?, chunk).await?;
+        }
+        self.plan_chunk("replace plan", version_bump(table, &pk, version)?, last).await
     }
 }
 
@@ -623,22 +707,39 @@ impl OutboundStore for Dynamo {
 
     /// One conditional UpdateItem on `OUT#<id>`; a missing item means an unknown message.
     async fn apply_receipt(&self, answers_message_id: &str, fact: &ReceiptFact) -> Result<ReceiptApplied, PortError> {
-        let r = self
+        Ok(if self.set_receipt(answers_message_id, fact, false).await? {
+            ReceiptApplied::Updated
+        } else {
+            ReceiptApplied::UnknownMessage
+        })
+    }
+}
+
+impl Dynamo {
+    /// Sets the receipt fact of `OUT#<id>` if the item exists (and, with `send_side_only`, if
+    /// no AppRec has set it: `receipt.kind` still awaiting or send-failed). False when the
+    /// condition did not hold.
+    async fn set_receipt(&self, message_id: &str, fact: &ReceiptFact, send_side_only: bool) -> Result<bool, PortError> {
+        let mut update = self
             .client
             .update_item()
             .table_name(&self.tables.messages)
-            .set_key(Some(key(format!("OUT#{answers_message_id}"), "OUT")))
+            .set_key(Some(key(format!("OUT#{message_id}"), "OUT")))
             .update_expression("SET receipt = :r")
-            .condition_expression("attribute_exists(pk)")
-            .expression_attribute_values(":r", AttributeValue::M(to_item("receipt", fact)?))
-            .send()
-            .await;
-        match r {
-            Ok(_) => Ok(ReceiptApplied::Updated),
-            Err(e) if e.as_service_error().is_some_and(|se| se.is_conditional_check_failed_exception()) => {
-                Ok(ReceiptApplied::UnknownMessage)
-            }
-            Err(e) => Err(classify("apply receipt", e)),
+            .expression_attribute_values(":r", AttributeValue::M(to_item("receipt", fact)?));
+        update = if send_side_only {
+            update
+                .condition_expression("attribute_exists(pk) AND receipt.#k IN (:awaiting, :failed)")
+                .expression_attribute_names("#k", "kind")
+                .expression_attribute_values(":awaiting", s("awaiting"))
+                .expression_attribute_values(":failed", s("send-failed"))
+        } else {
+            update.condition_expression("attribute_exists(pk)")
+        };
+        match update.send().await {
+            Ok(_) => Ok(true),
+            Err(e) if e.as_service_error().is_some_and(|se| se.is_conditional_check_failed_exception()) => Ok(false),
+            Err(e) => Err(classify("set receipt", e)),
         }
     }
 }
