@@ -232,6 +232,18 @@ async fn r_cit_3_every_invocation_is_bounded_whatever_the_number_of_citizens() {
 }
 
 #[tokio::test]
+async fn r_cit_3_a_night_without_activations_finishes_its_run() {
+    let db = MemoryDb::new();
+    let clock = ManualClock::at(ts("2026-03-02T01:00:00Z"));
+    run_night(&sync(&db, &clock), &db).await;
+    let st = db.state();
+    let run = &st.sync_runs["2026-03-02"];
+    assert!(run.finished_at.is_some(), "{run:?}");
+    assert_eq!(run.chunks_total, Some(0));
+    assert!(st.aktiv_calls.is_empty());
+}
+
+#[tokio::test]
 async fn r_act_4_a_reactivation_between_the_finish_read_and_write_is_not_marked_synced() {
     use shared::ports::{ActivationStore, SyncStore};
     let db = MemoryDb::new();

@@ -131,14 +131,16 @@ where
     /// One listing step: one page of citizens, sent as a chunk with the listing's continuation
     /// in one batch; then the checkpoint moves on (a repeated step finds it moved).
     pub async fn list(&self, step: &SyncListing) -> Result<ChunkReport, PortError> {
+        // The run's state (begin_run only reads a run that exists, as every step's does).
         let run = self.store.begin_run(&step.run_id, self.clock.now()).await?;
         if run.next_listing.as_ref().map(|l| l.step) != Some(step.step) {
             return Ok(ChunkReport::StaleListing);
         }
-        let Some(service) = run.activations.get(step.activation as usize) else {
-            return Err(PortError::permanent("sync listing", "the step names no activation of its run"));
+        let (mut page, cursor) = match run.activations.get(step.activation as usize) {
+            Some(service) => self.store.citizens_of(service, step.cursor.clone()).await?,
+            // No activation at all: the listing ends with this step, and the run with it.
+            None => (vec![], None),
         };
-        let (mut page, cursor) = self.store.citizens_of(service, step.cursor.clone()).await?;
         page.dedup();
         let citizens = page.len();
         let mut chunk_no = step.chunk;
