@@ -131,6 +131,15 @@ step "department inbox 115"
 admin inbox 115
 step "work plan after the cancellations"
 admin plan 30108299920 115 HS
+step "malformed events at the runtime's edge (tests/bad-input/1xx): refused with what is wrong, never echoing a value"
+for f in tests/bad-input/1[0-9][0-9]-*.json; do
+  fn=$($PY -c 'import json,sys; print(json.load(open(sys.argv[1]))["function"])' "$f")
+  $PY -c 'import json,sys; json.dump(json.load(open(sys.argv[1]))["event"], open(sys.argv[2], "w"))' "$f" .local/edge-event.json
+  printf -- '-- %s %s: ' "$fn" "$(basename "$f" .json)"
+  cargo lambda invoke "$fn" --invoke-address 127.0.0.1 --invoke-port "$INVOKE_PORT" --data-file .local/edge-event.json \
+    --output-format json 2>&1 | tr -d '\n' | cut -c1-160; echo
+done
+
 step "a function that cannot start (its HelseID key secret missing): the invocation fails at once, with the reason"
 BROKEN_PORT=$((INVOKE_PORT + 1))
 sed 's|^HELSEID_KEY_SECRET_NAME=.*|HELSEID_KEY_SECRET_NAME="no-such-secret"|' .local/functions.env > .local/broken.env
