@@ -27,7 +27,9 @@ fi
 # One clock: an event's times (ISO date-times, e.g. when Helsenorge sent the message) are the
 # moment the demo first sends it; a redelivery sends the same stamped copy again.
 rm -rf .local/events && mkdir -p .local/events
-stamped() { # stamped FILE: prints the path of FILE's stamped copy
+stamped() { # stamped FILE: prints the path of FILE's stamped copy (only events/ samples are stamped:
+  # files the demo made, such as consent-sync's work items, are sent as they are)
+  case "$1" in events/*) ;; *) echo "$1"; return ;; esac
   local copy=".local/events/$(basename "$1")"
   [ -f "$copy" ] || $PY -c '
 import datetime, re, sys
@@ -137,7 +139,7 @@ for f in tests/bad-input/1[0-9][0-9]-*.json; do
   $PY -c 'import json,sys; json.dump(json.load(open(sys.argv[1]))["event"], open(sys.argv[2], "w"))' "$f" .local/edge-event.json
   printf -- '-- %s %s: ' "$fn" "$(basename "$f" .json)"
   cargo lambda invoke "$fn" --invoke-address 127.0.0.1 --invoke-port "$INVOKE_PORT" --data-file .local/edge-event.json \
-    --output-format json 2>&1 | tr -d '\n' | cut -c1-160; echo
+    --output-format json 2>&1 | tr -d '\n' | cut -c1-160 || true; echo
 done
 
 step "a function that cannot start (its HelseID key secret missing): the invocation fails at once, with the reason"

@@ -62,11 +62,16 @@ def xml_texts(doc: str, out: set):
             out.add(text)
 
 
+# Organisation names (the HER-id directory: NHN's public address register), not personal data.
+NOT_PERSONAL = {"herIds"}
+
+
 def texts_of(value, key=None, out=None):
     out = set() if out is None else out
     if isinstance(value, dict):
         for k, v in value.items():
-            texts_of(v, k, out)
+            if k not in NOT_PERSONAL:
+                texts_of(v, k, out)
     elif isinstance(value, list):
         for v in value:
             texts_of(v, key, out)
