@@ -7,7 +7,7 @@
 #![recursion_limit = "256"]
 
 use lambda_runtime::{Error, LambdaEvent, run, service_fn};
-use serde_json::{Value, json};
+use serde_json::Value;
 use shared::adapters::aws::AwsClients;
 use shared::adapters::aws::startup::started;
 use shared::adapters::aws::dynamo::Dynamo;
@@ -42,10 +42,7 @@ async fn main() -> Result<(), Error> {
             return Ok::<Value, Error>(serde_json::to_value(batch_response(failed))?);
         }
         let SyncAction::Start { run_id } = parse_event(event.payload, "an SQS event or {\"action\":\"start\"}")?;
-        let r = service.start(run_id.map(|r| r.into_inner())).await?;
-        Ok(json!({
-            "runId": r.run_id, "activations": r.activations, "listingStep": r.listing_step, "alreadyFinished": r.already_finished
-        }))
+        Ok(serde_json::to_value(service.start(run_id.map(|r| r.into_inner())).await?)?)
     }))
     .await
 }

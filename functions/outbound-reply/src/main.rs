@@ -27,12 +27,11 @@ async fn main() -> Result<(), Error> {
         gate: store.clone(),
         pipeline: Pipeline {
             messages: store.clone(),
-            // Replies leave as KITH MsgHead + Dialogmelding, results for the EPJ as JSON.
             outbox: KithOutbox {
                 inner: SqsOutbox::new(aws.sqs.clone(), &config.to_helsenorge_queue_url).with_epj(&config.epj_results_queue_url),
                 directory: store.clone(),
                 clock: SystemClock,
-                helsenorge: shared::config::helsenorge_party()?,
+                helsenorge: started(shared::config::helsenorge_party()).await,
             },
             dead_letters: store,
             clock: SystemClock,

@@ -196,17 +196,8 @@ where
         }
 
         let author = Author::from(sender);
-        let mut d = Delivery {
-            message_id: message_id.clone(),
-            outgoing: vec![Outgoing::new(format!("{message_id}.apprec"), OutMessage::Apprec(AppRec::ok(&message_id)))],
-            journal: vec![],
-            inbox: vec![],
-            assignments: vec![],
-            cancellation: None,
-            plan_version: None,
-            outbound: None,
-            at: now,
-        };
+        let ok = Outgoing::new(format!("{message_id}.apprec"), OutMessage::Apprec(AppRec::ok(&message_id)));
+        let mut d = Delivery::answers_only(message_id.clone(), vec![ok], now);
         let entry = |kind, author: Author, subject: &str, body: &str| JournalEntry {
             message_id: message_id.clone(),
             citizen: citizen.clone(),

@@ -182,25 +182,14 @@ where
     /// A refusal is a result for the EPJ, recorded once; never an exception or a retry.
     async fn refuse(&self, reply_id: &str, refusal: ReplyRefusal) -> Result<Outcome, ProcessError> {
         let now = self.pipeline.clock.now();
-        let d = Delivery {
-            message_id: reply_key(reply_id),
-            outgoing: vec![Outgoing::new(
-                format!("{reply_id}.result"),
-                OutMessage::ReplyResult(ReplyResult {
-                    reply_id: reply_id.to_string(),
-                    outcome: ReplyOutcome::Refused,
-                    message: refusal.text_nb(),
-                    refusal: Some(refusal.clone()),
-                }),
-            )],
-            journal: vec![],
-            inbox: vec![],
-            assignments: vec![],
-            cancellation: None,
-            plan_version: None,
-            outbound: None,
-            at: now,
+        let result = ReplyResult {
+            reply_id: reply_id.to_string(),
+            outcome: ReplyOutcome::Refused,
+            message: refusal.text_nb(),
+            refusal: Some(refusal.clone()),
         };
+        let answer = Outgoing::new(format!("{reply_id}.result"), OutMessage::ReplyResult(result));
+        let d = Delivery::answers_only(reply_key(reply_id), vec![answer], now);
         self.pipeline.record(d).await.map(|w| match w {
             Written::New(p) => Outcome::Refused(p, refusal),
             Written::Duplicate => Outcome::Duplicate,

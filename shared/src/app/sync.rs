@@ -25,8 +25,9 @@ use crate::error::{PortError, Retryable};
 use crate::ports::{AktivClient, AlertSink, ChunkQueue, CitizenReader, Clock, DeadLetterLog, SyncStore, SyncUpdate};
 use super::pipeline::{FailedRecord, record_failure};
 
-/// What the start phase did.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// What the start phase did (the answer to `{"action":"start"}`).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct StartReport {
     /// The run.
     pub run_id: String,
