@@ -21,7 +21,7 @@ use crate::ports::AktivClient;
 /// The check's path below the base URL.
 pub const AKTIV_PATH: &str = "/digitaltaktiv/helsenorgeaktivsjekken/v1";
 /// At most this many ids per call.
-pub const MAX_IDS: usize = 1000;
+pub const MAX_IDS: usize = crate::domain::consent::AKTIV_MAX_IDS_PER_CALL;
 
 /// An HTTP client for NHN with bounded timeouts (a hanging NHN must not hang us, R-ICON-7).
 /// TLS is rustls with ring, the AWS clients' stack; installed here as the process default.

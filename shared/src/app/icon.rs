@@ -16,7 +16,7 @@ use crate::domain::NationalId;
 use crate::ports::{AktivClient, CitizenReader, Clock};
 
 /// HelsenorgeAktiv takes at most this many ids per call.
-pub const MAX_IDS_PER_CALL: usize = 1000;
+pub const MAX_IDS_PER_CALL: usize = crate::domain::consent::AKTIV_MAX_IDS_PER_CALL;
 
 /// Why an answer is `no-icon` for a reason other than the citizen's own state.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

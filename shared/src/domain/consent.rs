@@ -11,6 +11,10 @@ use super::national_id::NationalId;
 use super::org::ServiceKey;
 use super::receipt::KithErrorCode;
 
+/// HelsenorgeAktiv takes at most this many national ids per call (NHN's limit): the one
+/// definition the status icon, the sync's chunks and the HTTP client use.
+pub const AKTIV_MAX_IDS_PER_CALL: usize = 1000;
+
 /// HelsenorgeAktiv's answer for one citizen (the three facts NHN gives).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use super::{NationalId, ServiceKey};
 
 /// At most this many citizens per chunk (HelsenorgeAktiv's limit per call).
-pub const CHUNK_SIZE: usize = 1000;
+pub const CHUNK_SIZE: usize = super::consent::AKTIV_MAX_IDS_PER_CALL;
 
 /// The run id of a night: the Oslo date the run starts on (`2026-11-23`). A second start the
 /// same night finds the same run and is harmless.
