@@ -34,18 +34,24 @@ pub fn parse_event<T: DeserializeOwned>(payload: serde_json::Value, expected: &'
     serde_json::from_value(payload).map_err(|e| EventError { expected, problem: describe_json_error(&e) })
 }
 
+const SQS_EVENT: &str = "an SQS event";
+
+impl From<RecordWithoutId> for EventError {
+    fn from(e: RecordWithoutId) -> Self {
+        Self { expected: SQS_EVENT, problem: e.to_string() }
+    }
+}
+
 /// Reads an SQS event from the raw payload ([`parse_event`]) into the use case's records.
 pub fn sqs_event(payload: serde_json::Value) -> Result<Vec<RecordIn>, EventError> {
-    let event: SqsEvent = parse_event(payload, "an SQS event")?;
-    sqs_records(event).map_err(|e| EventError { expected: "an SQS event", problem: e.to_string() })
+    Ok(sqs_records(parse_event(payload, SQS_EVENT)?)?)
 }
 
 /// [`sqs_event`] with each record's transport attributes ([`sqs_records_with_transport`]).
 pub fn sqs_event_with_transport(
     payload: serde_json::Value,
 ) -> Result<Vec<(RecordIn, crate::app::kith_inbound::Transport)>, EventError> {
-    let event: SqsEvent = parse_event(payload, "an SQS event")?;
-    sqs_records_with_transport(event).map_err(|e| EventError { expected: "an SQS event", problem: e.to_string() })
+    Ok(sqs_records_with_transport(parse_event(payload, SQS_EVENT)?)?)
 }
 
 /// The HTTP API's (payload format 2.0) request fields a route needs.
