@@ -11,9 +11,10 @@ pub mod national_id;
 pub mod org;
 pub mod receipt;
 pub mod reply;
+pub mod staff;
 pub mod sync;
 
-pub use activation::{Activated, Activation, ActivationError, ActivationState, CodeListLinks};
+pub use activation::{Activated, Activation, Deactivated, ActivationError, ActivationState, CodeListLinks};
 pub use appointment::{Assignment, AssignmentId, CancelOutcome, Cancellation, Period};
 pub use consent::{AktivFacts, CitizenRecord, GateDecision, RejectReason, Sender, consent_gate};
 pub use dead_letter::{Alert, RepublishDecision};
