@@ -7,13 +7,8 @@
 
 use lambda_runtime::{Error, LambdaEvent, run, service_fn};
 use serde_json::Value;
-use shared::adapters::aws::dynamo::Dynamo;
-use shared::adapters::aws::epj_store::DynamoEpj;
 use shared::adapters::aws::lambda::{http_request, http_response};
-use shared::adapters::aws::parked::DynamoParked;
-use shared::adapters::aws::sqs::SqsOutbox;
-use shared::adapters::aws::startup::started;
-use shared::adapters::aws::AwsClients;
+use shared::adapters::aws::{AwsClients, dynamo::Dynamo, epj_store::DynamoEpj, parked::DynamoParked, sqs::SqsOutbox, startup::started};
 use shared::adapters::kith_outbox::KithOutbox;
 use shared::adapters::memory::SystemClock;
 use shared::app::epj_api::{EpjApi, Settings};
