@@ -29,17 +29,22 @@ impl HttpRequest {
         self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
     }
 
-    /// The first value of query parameter `name`, percent-decoded; `Err` when it does not decode.
-    pub fn query_param(&self, name: &str) -> Result<Option<String>, ()> {
+    /// The first value of query parameter `name`, percent-decoded.
+    pub fn query_param(&self, name: &str) -> Result<Option<String>, BadQuery> {
         for pair in self.query.split('&').filter(|p| !p.is_empty()) {
             let (n, v) = pair.split_once('=').unwrap_or((pair, ""));
             if percent_decode(n).as_deref() == Some(name) {
-                return percent_decode(&v.replace('+', " ")).map(Some).ok_or(());
+                return percent_decode(&v.replace('+', " ")).map(Some).ok_or(BadQuery);
             }
         }
         Ok(None)
     }
 }
+
+/// A query parameter that is not percent-encoded UTF-8.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("a query parameter is not valid percent-encoded UTF-8")]
+pub struct BadQuery;
 
 /// Decodes `%XX` escapes; `None` for a broken escape or a result that is not UTF-8.
 pub fn percent_decode(s: &str) -> Option<String> {
@@ -182,7 +187,7 @@ mod tests {
         assert_eq!(r.query_param("none"), Ok(None));
         assert_eq!(r.header("If-None-Match"), Some("\"e\""));
         r.query = "limit=%g1".into();
-        assert_eq!(r.query_param("limit"), Err(()));
+        assert_eq!(r.query_param("limit"), Err(BadQuery));
     }
 
     #[test]

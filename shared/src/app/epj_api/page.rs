@@ -37,13 +37,13 @@ impl Cursor {
 
 /// The `limit` and `cursor` query parameters.
 pub fn page_request(req: &HttpRequest) -> Result<(usize, Option<Cursor>), ApiError> {
-    let bad_limit = ApiError::Invalid { code: "invalid-limit", message: "limit is a number from 1 to 100" };
-    let limit = match req.query_param("limit").map_err(|()| ApiError::Invalid { code: "invalid-limit", message: "limit is a number from 1 to 100" })? {
+    let bad_limit = || ApiError::Invalid { code: "invalid-limit", message: "limit is a number from 1 to 100" };
+    let limit = match req.query_param("limit").map_err(|_| bad_limit())? {
         None => DEFAULT_LIMIT,
-        Some(l) => l.parse::<usize>().ok().filter(|l| (1..=MAX_LIMIT).contains(l)).ok_or(bad_limit)?,
+        Some(l) => l.parse::<usize>().ok().filter(|l| (1..=MAX_LIMIT).contains(l)).ok_or_else(bad_limit)?,
     };
     let bad_cursor = || ApiError::Invalid { code: "invalid-cursor", message: "the cursor is not one this API gave out" };
-    let cursor = match req.query_param("cursor").map_err(|()| bad_cursor())? {
+    let cursor = match req.query_param("cursor").map_err(|_| bad_cursor())? {
         None => None,
         Some(c) => Some(Cursor::decode(&c).ok_or_else(bad_cursor)?),
     };

@@ -412,11 +412,12 @@ async fn r_acc_2_a_record_card_is_replaced_keeping_consent() {
     let card = json!({"citizen": CITIZEN, "recordCard": [{"department": "115", "serviceType": "PRAKT"}]});
     let resp = w.api.answer(&req("PUT", "/v1/record-cards", &nurse(), Some(card))).await;
     assert_eq!(resp.status, 200, "{}", resp.body);
-    let s = w.db.state();
-    let c = &s.citizens[&id(CITIZEN)];
-    assert!(c.has_consent(), "consent kept");
-    assert_eq!(c.record_card.len(), 1);
-    drop(s);
+    {
+        let s = w.db.state();
+        let c = &s.citizens[&id(CITIZEN)];
+        assert!(c.has_consent(), "consent kept");
+        assert_eq!(c.record_card.len(), 1);
+    }
     let other = json!({"citizen": CITIZEN, "recordCard": [{"department": "116", "serviceType": "HS"}]});
     assert_eq!(code_of(&w, req("PUT", "/v1/record-cards", &nurse(), Some(other))).await, (403, "R-ACC-2".into()));
 }
