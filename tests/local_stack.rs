@@ -244,7 +244,7 @@ fn template_is_least_privilege_and_encrypted_at_rest() {
         assert_eq!(p["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"].as_bool(), Some(true), "{name} PITR");
     }
     let functions = resources(&t, "AWS::Serverless::Function");
-    assert_eq!(functions.len(), 6);
+    assert_eq!(functions.len(), 7, "six message functions and epj-api");
     for (name, p) in &functions {
         let mut used = std::collections::BTreeSet::new();
         refs(&p["Environment"], &mut used);

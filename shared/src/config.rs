@@ -322,3 +322,45 @@ mod tests {
         }
     }
 }
+
+/// epj-api's configuration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EpjApiConfig {
+    /// Every table: messages, citizens, activations, appointments, operations.
+    pub tables: Tables,
+    /// `TO_HELSENORGE_QUEUE_URL`: where replies go (as outbound-reply sends them).
+    pub to_helsenorge_queue_url: String,
+    /// `EPJ_RESULTS_QUEUE_URL`: the results queue (a reply's result also goes there).
+    pub epj_results_queue_url: String,
+    /// `NATIONAL_ID_MODE`: production (default) or test.
+    pub id_mode: crate::domain::IdMode,
+    /// `RECEIPT_DEADLINE_MINUTES`: a reply without AppRec after this long is Missing (R-OUT-3).
+    pub receipt_deadline: jiff::SignedDuration,
+    /// `MAX_BODY_BYTES` (default and most: Lambda's 6 MB request payload).
+    pub max_body_bytes: usize,
+}
+
+impl EpjApiConfig {
+    /// Reads the configuration; a missing variable is a clear error at start-up.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        let limit = crate::app::epj_api::LAMBDA_PAYLOAD_LIMIT;
+        let max_body_bytes: usize = parsed_or("MAX_BODY_BYTES", limit)?;
+        if max_body_bytes == 0 || max_body_bytes > limit {
+            return Err(ConfigError::Invalid { name: "MAX_BODY_BYTES", reason: "must be 1 to 6291456" });
+        }
+        Ok(Self {
+            tables: Tables {
+                messages: required("MESSAGES_TABLE")?,
+                citizens: required("CITIZENS_TABLE")?,
+                activations: required("ACTIVATIONS_TABLE")?,
+                appointments: required("APPOINTMENTS_TABLE")?,
+                operations: required("OPERATIONS_TABLE")?,
+            },
+            to_helsenorge_queue_url: required("TO_HELSENORGE_QUEUE_URL")?,
+            epj_results_queue_url: required("EPJ_RESULTS_QUEUE_URL")?,
+            id_mode: parsed_or("NATIONAL_ID_MODE", crate::domain::IdMode::Production)?,
+            receipt_deadline: receipt_deadline()?,
+            max_body_bytes,
+        })
+    }
+}

@@ -394,3 +394,5 @@ pub struct HerEntry {
     /// The service.
     pub service: crate::domain::ServiceKey,
 }
+
+pub mod epj;

@@ -8,6 +8,7 @@ pub mod helsenorge;
 pub mod her_directory;
 pub mod kith_outbox;
 pub mod memory;
+pub mod memory_epj;
 
 /// Sends every alert to two sinks (the alerts queue, and the table that keeps the history).
 #[derive(Debug, Clone)]

@@ -2,6 +2,7 @@
 
 pub mod appointments;
 pub mod epj;
+pub mod epj_api;
 pub mod events;
 pub mod http;
 pub mod icon;

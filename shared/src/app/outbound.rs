@@ -86,10 +86,16 @@ where
                 };
             }
         };
+        self.process_request(&request).await
+    }
+
+    /// Processes one read request up to (not including) sending its answers: the path the
+    /// queue's records and the EPJ API's synchronous submissions share.
+    pub async fn process_request(&self, request: &ReplyRequest) -> Result<Outcome, ProcessError> {
         if !valid_message_id(&request.reply_id) {
             return Err(ProcessError::Unreadable("the reply id is missing or invalid".into()));
         }
-        match self.decide(&request).await? {
+        match self.decide(request).await? {
             Ok(d) => self.pipeline.record(d).await.map(|w| match w {
                 Written::New(p) => Outcome::Sent(p),
                 Written::Duplicate => Outcome::Duplicate,
@@ -97,6 +103,12 @@ where
             }),
             Err(refusal) => self.refuse(&request.reply_id, refusal).await,
         }
+    }
+
+    /// The refusal `request` meets now, if any, without recording anything: what a repeated
+    /// submission of a refused request is answered with.
+    pub async fn refusal(&self, request: &ReplyRequest) -> Result<Option<ReplyRefusal>, ProcessError> {
+        Ok(self.decide(request).await?.err())
     }
 
     /// The checks, in the order a staff member would want to hear them.

@@ -101,6 +101,29 @@ impl Activation {
     }
 }
 
+/// A deactivation the rule admitted (R-ACT-3): what, who and when, for the store to remove the
+/// activation and keep the record. Only [`Activation::deactivate`] makes one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Deactivated {
+    /// What is deactivated (exactly this pair, R-ACT-1).
+    pub key: ServiceKey,
+    /// The EPJ staff id that deactivated it.
+    pub deactivated_by: String,
+    /// When.
+    pub deactivated_at: Timestamp,
+}
+
+impl Activation {
+    /// Deactivates `key` (R-ACT-3: changing activations needs `digihelse_adm` or function 0).
+    pub fn deactivate(key: ServiceKey, staff: &StaffProfile, now: Timestamp) -> Result<Deactivated, ActivationError> {
+        if !staff.may_administer_activations() {
+            return Err(ActivationError::NotPermitted);
+        }
+        Ok(Deactivated { key, deactivated_by: staff.staff_id.clone(), deactivated_at: now })
+    }
+}
+
 /// Whether a (department, service type) may be used now (R-ACT-1, R-ACT-4).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -170,6 +193,17 @@ mod tests {
         );
         reader.functions = [StaffFunction::SystemAdministrator].into();
         assert!(Activation::activate(key, LINKED, &reader, ts("2026-01-01T10:00:00Z")).is_ok());
+    }
+
+    #[test]
+    fn r_act_3_deactivation_requires_digihelse_adm() {
+        let key = ServiceKey::parse("115", "HS").unwrap();
+        let now = ts("2026-01-03T10:00:00Z");
+        let d = Activation::deactivate(key.clone(), &adm(), now).unwrap();
+        assert_eq!((d.deactivated_by.as_str(), d.deactivated_at), ("adm1", now));
+        let mut reader = adm();
+        reader.functions = [StaffFunction::DigihelseLes].into();
+        assert_eq!(Activation::deactivate(key, &reader, now), Err(ActivationError::NotPermitted));
     }
 
     #[test]

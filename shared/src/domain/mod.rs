@@ -12,10 +12,11 @@ pub mod national_id;
 pub mod org;
 pub mod receipt;
 pub mod reply;
+pub mod staff;
 pub mod sync;
 pub mod text;
 
-pub use activation::{Activated, Activation, ActivationError, ActivationState, CodeListLinks};
+pub use activation::{Activated, Activation, Deactivated, ActivationError, ActivationState, CodeListLinks};
 pub use appointment::{Assignment, AssignmentId, CancelOutcome, Cancellation, Period};
 pub use consent::{AktivFacts, CitizenRecord, GateDecision, RejectReason, Sender, consent_gate};
 pub use dead_letter::{Alert, RepublishDecision};

@@ -64,6 +64,10 @@ struct HttpApiEvent {
     body: Option<String>,
     #[serde(default)]
     is_base64_encoded: bool,
+    #[serde(default)]
+    headers: std::collections::BTreeMap<String, String>,
+    #[serde(default)]
+    raw_query_string: String,
 }
 
 #[derive(serde::Deserialize)]
@@ -87,15 +91,28 @@ pub fn http_request(payload: serde_json::Value) -> Result<HttpRequest, HttpRespo
         (Some(b), true) => aws_smithy_types::base64::decode(b.trim())
             .map_err(|_| HttpResponse::error(400, "malformed-request", "the body is flagged base64 but is not base64"))?,
     };
-    Ok(HttpRequest { method: event.request_context.http.method.to_ascii_uppercase(), path: event.raw_path, body })
+    Ok(HttpRequest {
+        method: event.request_context.http.method.to_ascii_uppercase(),
+        path: event.raw_path,
+        body,
+        headers: event.headers.into_iter().map(|(n, v)| (n.to_ascii_lowercase(), v)).collect(),
+        query: event.raw_query_string,
+    })
 }
 
 /// The HTTP API's response (payload format 2.0) for `response`.
 pub fn http_response(response: &HttpResponse) -> serde_json::Value {
+    let mut headers = serde_json::Map::new();
+    headers.insert("content-type".into(), "application/json".into());
+    for (name, value) in &response.headers {
+        headers.insert(name.clone(), value.clone().into());
+    }
+    // A response without a body (304) sends none, not the text `null`.
+    let body = if response.body.is_null() { String::new() } else { response.body.to_string() };
     serde_json::json!({
         "statusCode": response.status,
-        "headers": { "content-type": "application/json" },
-        "body": response.body.to_string(),
+        "headers": headers,
+        "body": body,
         "isBase64Encoded": false,
     })
 }

@@ -3,6 +3,7 @@
 //! stack), so this code runs unchanged in tests and in Lambda.
 
 pub mod dynamo;
+pub mod epj_store;
 pub mod lambda;
 pub mod parked;
 pub mod sqs;
