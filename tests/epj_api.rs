@@ -126,6 +126,13 @@ async fn the_demo_inbox_take_over_reply_and_a_green_receipt_with_refusals_by_rul
     let dialog = call(&api, "POST", "/v1/dialog", "", &[staff(nurse())], Some(dialog_body)).await;
     assert_eq!(dialog.body["messages"][1]["receipt"]["flag"], "green-check", "{}", dialog.body);
 
+    // The journal on 115's services, newest first: the reply, then the citizen's message.
+    let journal = call(&api, "POST", "/v1/journal", "limit=1", &[staff(nurse())], Some(json!({"citizen": CITIZEN, "department": "115"}))).await;
+    assert_eq!((journal.status, journal.body["entries"][0]["messageId"].as_str()), (200, Some("r-1")), "{}", journal.body);
+    let cursor = journal.body["nextCursor"].as_str().expect("a second page").to_string();
+    let page2 = call(&api, "POST", "/v1/journal", &format!("limit=1&cursor={cursor}"), &[staff(nurse())], Some(json!({"citizen": CITIZEN, "department": "115"}))).await;
+    assert_eq!((page2.body["entries"][0]["messageId"].as_str(), &page2.body["nextCursor"]), (Some("hn-1"), &Value::Null));
+
     // Refusals and edges through the real binary.
     let other = call(&api, "GET", "/v1/departments/116/inbox", "", &[staff(nurse())], None).await;
     assert_eq!(other.body["code"], "R-ACC-2");

@@ -23,6 +23,16 @@ async fn r_out_1_a_reply_from_the_dialog_window_is_accepted_once_per_key() {
 }
 
 #[tokio::test]
+async fn r_out_1_a_key_reused_for_another_reply_is_refused_not_sent() {
+    let w = world();
+    assert_eq!(w.api.answer(&reply_req("r-1", &nurse(), reply_body("dialog-window"))).await.status, 202);
+    let mut other = reply_body("dialog-window");
+    other["service"] = json!({"department": "115", "serviceType": "PRAKT"});
+    assert_eq!(code_of(&w, reply_req("r-1", &nurse(), other)).await, (409, "idempotency-key-reused".into()));
+    assert_eq!(w.db.state().sent.iter().filter(|o| o.id == "r-1.message").count(), 1);
+}
+
+#[tokio::test]
 async fn r_out_1_a_reply_from_the_department_inbox_is_refused() {
     let w = world();
     let resp = w.api.answer(&reply_req("r-1", &nurse(), reply_body("department-inbox"))).await;
