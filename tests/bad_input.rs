@@ -64,6 +64,7 @@ async fn every_bad_input_gets_a_coded_answer_or_a_recorded_dead_letter() {
         ("consent-sync", LocalLambda::start("consent-sync", &stack.function_env_with_fake("ConsentSyncFunction", &fake)).await),
         ("dlq-republisher", LocalLambda::start("dlq-republisher", &stack.function_env("DlqRepublisherFunction")).await),
         ("summary-alert", LocalLambda::start("summary-alert", &stack.function_env("SummaryAlertFunction")).await),
+        ("epj-api", LocalLambda::start("epj-api", &stack.function_env("EpjApiFunction")).await),
     ]);
 
     let mut files: Vec<_> = std::fs::read_dir(root().join("tests/bad-input")).unwrap().map(|f| f.unwrap().path()).collect();
@@ -80,6 +81,14 @@ async fn every_bad_input_gets_a_coded_answer_or_a_recorded_dead_letter() {
             let err = lambda.invoke(event).await.err().unwrap_or_else(|| panic!("{name}: refused ({})", case.why));
             assert!(err["errorMessage"].as_str().is_some_and(|m| !m.is_empty()), "{name}: says why: {err}");
             assert!(!err.to_string().contains("3010829992") && !err.to_string().contains("AAAAAAAA"), "{name}: {err}");
+        } else if case.function == "epj-api" {
+            // `httpNNN:code`: the status and the coded answer's code (a rule id or the kind).
+            let event = case.event.clone().unwrap_or_else(|| panic!("{name}: an HTTP API event"));
+            let resp = lambda.invoke(event).await.unwrap_or_else(|e| panic!("{name}: {e}"));
+            let body: serde_json::Value = serde_json::from_str(resp["body"].as_str().unwrap_or("null")).unwrap_or_default();
+            let got = format!("http{}:{}", resp["statusCode"].as_u64().unwrap_or(0), body["code"].as_str().unwrap_or(""));
+            assert_eq!(got, case.expect, "{name}: {} {body}", case.why);
+            assert!(!resp["body"].as_str().unwrap_or("").contains("3010829992"), "{name}: the id is not echoed");
         } else if case.function == "status-icon" {
             let p = if case.body.contains("nationalIds") { "/status-icons" } else { "/status-icon" };
             let event = case.event.clone().unwrap_or_else(|| http_event(p, &case.body));

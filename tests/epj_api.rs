@@ -126,6 +126,13 @@ async fn the_demo_inbox_take_over_reply_and_a_green_receipt_with_refusals_by_rul
     let dialog = call(&api, "POST", "/v1/dialog", "", &[staff(nurse())], Some(dialog_body)).await;
     assert_eq!(dialog.body["messages"][1]["receipt"]["flag"], "green-check", "{}", dialog.body);
 
+    // The journal on 115's services, newest first: the reply, then the citizen's message.
+    let journal = call(&api, "POST", "/v1/journal", "limit=1", &[staff(nurse())], Some(json!({"citizen": CITIZEN, "department": "115"}))).await;
+    assert_eq!((journal.status, journal.body["entries"][0]["messageId"].as_str()), (200, Some("r-1")), "{}", journal.body);
+    let cursor = journal.body["nextCursor"].as_str().expect("a second page").to_string();
+    let page2 = call(&api, "POST", "/v1/journal", &format!("limit=1&cursor={cursor}"), &[staff(nurse())], Some(json!({"citizen": CITIZEN, "department": "115"}))).await;
+    assert_eq!((page2.body["entries"][0]["messageId"].as_str(), &page2.body["nextCursor"]), (Some("hn-1"), &Value::Null));
+
     // Refusals and edges through the real binary.
     let other = call(&api, "GET", "/v1/departments/116/inbox", "", &[staff(nurse())], None).await;
     assert_eq!(other.body["code"], "R-ACC-2");
@@ -204,4 +211,45 @@ async fn epj_ports_on_dynamodb() {
     assert!(store.gate_facts(&citizen, &hs).await.unwrap().citizen.is_none(), "the card is replaced: HS is gone");
     let facts = store.gate_facts(&citizen, &prakt).await.unwrap();
     assert!(facts.citizen.is_some_and(|c| c.record_card.contains(&prakt)));
+}
+
+/// The demo's `events/epj-api/` files, in the demo's order, through the binary: each answers
+/// what the demo shows (the citizen's KITH message and the AppRec through inbound-message).
+#[tokio::test]
+async fn the_demo_event_files_answer_as_the_demo_shows() {
+    let stack = LocalStack::provision("epjevents");
+    let store = Dynamo::new(Ddb::new(&sdk_config().await), stack.tables());
+    store.put_citizen(&consented_citizen(CITIZEN, &service())).await.unwrap();
+    fixtures::seed_usable_activation(&store, &service()).await.unwrap();
+    store.put_her(&fixtures::her_entry()).await.unwrap();
+    let inbound = LocalLambda::start("inbound-message", &stack.function_env("InboundMessageFunction")).await;
+    let api = LocalLambda::start("epj-api", &stack.function_env("EpjApiFunction")).await;
+    let file = |dir: &str, name: &str| -> Value {
+        let path = e2e::stack::root().join(format!("events/{dir}/{name}.json"));
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path:?}: {e}"))).expect("an event")
+    };
+    assert!(failures(&inbound.invoke(file("inbound-message", "dialog-message")).await.unwrap()).is_empty());
+    let answer = |resp: Value| -> (u16, Value) {
+        let body = resp["body"].as_str().and_then(|b| serde_json::from_str(b).ok()).unwrap_or(Value::Null);
+        (resp["statusCode"].as_u64().unwrap_or(0) as u16, body)
+    };
+    for (name, status, code) in [
+        ("inbox", 200, None),
+        ("invalid-take-over-without-aj", 403, Some("R-ACC-3")),
+        ("take-over", 200, None),
+        ("invalid-reply-from-inbox", 403, Some("R-OUT-1")),
+        ("reply", 202, None),
+        ("invalid-inbox-other-department", 403, Some("R-ACC-2")),
+        ("invalid-activation-without-adm", 403, Some("R-ACT-3")),
+    ] {
+        let (got, body) = answer(api.invoke(file("epj-api", name)).await.unwrap());
+        assert_eq!((got, body["code"].as_str()), (status, code), "{name}: {body}");
+    }
+    let (_, dialog) = answer(api.invoke(file("epj-api", "dialog")).await.unwrap());
+    assert_eq!(dialog["messages"][1]["receipt"]["status"], "sent", "{dialog}");
+    assert!(failures(&inbound.invoke(file("inbound-message", "apprec-for-epj-api-reply")).await.unwrap()).is_empty());
+    let (_, dialog) = answer(api.invoke(file("epj-api", "dialog")).await.unwrap());
+    assert_eq!(dialog["messages"][1]["receipt"]["flag"], "green-check", "{dialog}");
+    api.stop().await;
+    inbound.stop().await;
 }

@@ -7,7 +7,7 @@ INVOKE_PORT=${DEMO_INVOKE_PORT:-9010}
 bash tools/provision.sh --set REPUBLISH_BASE_DELAY_SECS=0 ${DEMO_LOG_LEVEL:+--set AWS_LAMBDA_LOG_LEVEL=$DEMO_LOG_LEVEL}
 
 step "cargo lambda watch (runtime emulator) on 127.0.0.1:$INVOKE_PORT"
-FUNCTIONS="inbound-message outbound-reply consent-sync status-icon dlq-republisher summary-alert"
+FUNCTIONS="inbound-message outbound-reply consent-sync status-icon dlq-republisher summary-alert epj-api"
 built() { for f in $FUNCTIONS; do stat -c '%n %Y' "target/debug/$f"; done; }
 built > .local/built-before
 cargo lambda watch --quiet --ignore-changes --invoke-address 127.0.0.1 --invoke-port "$INVOKE_PORT" \
@@ -60,6 +60,7 @@ invoke() { # invoke FUNCTION EVENT_FILE: the function's answer, then what the st
   case "$1" in
     inbound-message) shown outbox "toward Helsenorge" ;;
     outbound-reply) shown outbox "toward Helsenorge"; shown epj-results "for the EPJ" ;;
+    epj-api) shown outbox "toward Helsenorge" ;;
   esac
 }
 
@@ -94,6 +95,18 @@ admin replies 30108299920
 step "outbound-reply: refused replies (results for the EPJ, never sent)"
 for e in invalid-from-inbox invalid-without-digihelse-les invalid-attachment-not-base64 invalid-no-consent; do
   invoke outbound-reply "events/outbound-reply/$e.json"
+done
+
+step "epj-api: the EPJ reads inbox 115, takes hn-demo-1 over, replies from the dialog window (R-ACC-1..3, R-OUT-1)"
+for e in inbox invalid-take-over-without-aj take-over invalid-reply-from-inbox reply dialog; do
+  invoke epj-api "events/epj-api/$e.json"
+done
+step "Helsenorge's AppRec for epj-api-reply-1: the dialog shows the green check (R-OUT-3)"
+invoke inbound-message events/inbound-message/apprec-for-epj-api-reply.json
+invoke epj-api events/epj-api/dialog.json
+step "epj-api refusals by rule: another department (R-ACC-2), activation without digihelse_adm (R-ACT-3)"
+for e in invalid-inbox-other-department invalid-activation-without-adm; do
+  invoke epj-api "events/epj-api/$e.json"
 done
 
 step "status-icon: icons for the sample citizens (POST /status-icon, /status-icons)"

@@ -12,6 +12,7 @@
 //! the release binaries beside this one (`make bench` builds them).
 
 mod calls;
+mod epj;
 mod startup;
 mod throughput;
 
@@ -84,8 +85,25 @@ fn main() {
     }
     summary.insert("throughput".into(), json!(tp));
 
-    // 2-5 need the local stack.
+    // The EPJ API (issue #19): latency on in-memory adapters, one core; calls against moto.
+    let epj_latency = epj::latency(&one_core, (2_000.0 * scale) as usize);
+    println!("\n== EPJ API latency on in-memory adapters (one core) ==");
+    println!("{:<34} {:>7} {:>9} {:>9}", "route", "n", "p50 ms", "p99 ms");
+    for l in &epj_latency {
+        println!("{:<34} {:>7} {:>9.3} {:>9.3}", l.route, l.n, l.p50_ms, l.p99_ms);
+    }
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
+    let epj_calls = rt.block_on(epj::calls());
+    println!("\n== EPJ API: AWS calls per request (SDK interceptor, against moto) ==");
+    for c in &epj_calls {
+        println!("{:<34} DynamoDB {:>5.2}  SQS {:>5.2}  {:?}", c.route, c.dynamodb, c.sqs, c.operations);
+    }
+    summary.insert("epj_api".into(), json!({"latency": epj_latency, "calls": epj_calls}));
+    if std::env::var("BENCH_ONLY").as_deref() == Ok("epj") {
+        return;
+    }
+
+    // 2-5 need the local stack.
     let calls = rt.block_on(calls::run());
     println!("\n== AWS calls per unit of work (SDK interceptor, against moto) ==");
     println!("{:<40} {:<15} {:>9} {:>6} {:>7} {:>7} {:>7}", "flow", "per", "DynamoDB", "SQS", "WRU", "RRU", "SQS req");

@@ -52,13 +52,14 @@ pub struct Steady {
 }
 
 /// The six functions: binary name and template logical id.
-pub const FUNCTIONS: [(&str, &str); 6] = [
+pub const FUNCTIONS: [(&str, &str); 7] = [
     ("inbound-message", "InboundMessageFunction"),
     ("outbound-reply", "OutboundReplyFunction"),
     ("consent-sync", "ConsentSyncFunction"),
     ("status-icon", "StatusIconFunction"),
     ("dlq-republisher", "DlqRepublisherFunction"),
     ("summary-alert", "SummaryAlertFunction"),
+    ("epj-api", "EpjApiFunction"),
 ];
 
 async fn env_of(stack: &LocalStack, fake: &Fake, logical: &str) -> BTreeMap<String, String> {

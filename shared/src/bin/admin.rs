@@ -16,6 +16,9 @@
 //!                                           off the sync work queue as a Lambda SQS event file
 //! helsedialog-admin redrive-inbound         receive until SQS's redrive has moved messages past
 //!                                           maxReceiveCount to the dead-letter queue
+//! helsedialog-admin epj METHOD PATH [BODY]  one EPJ API request through epj-api's use case and
+//!                                           rules (staff JSON in EPJ_STAFF, IDEMPOTENCY_KEY for
+//!                                           replies), e.g. `epj GET /v1/departments/115/inbox`
 //! ```
 //! Table names and queue URLs come from the same environment variables as the functions.
 
@@ -169,11 +172,50 @@ async fn run(args: &[String]) -> Result<(), BoxError> {
                 }
             }
         }
+        Some("epj") => {
+            let (status, body) = epj_request(&aws, arg(1)?, arg(2)?, args.get(3)).await?;
+            println!("{status} {body}");
+        }
         _ => {
-            println!("usage: helsedialog-admin load FILE | journal NATIONAL_ID | inbox DEPARTMENT | plan NATIONAL_ID DEPT TYPE | replies NATIONAL_ID | outbox | epj-results | alerts | send-inbound FILE | take-inbound OUT | take-sync OUT | redrive-inbound");
+            println!("usage: helsedialog-admin load FILE | journal NATIONAL_ID | inbox DEPARTMENT | plan NATIONAL_ID DEPT TYPE | replies NATIONAL_ID | outbox | epj-results | alerts | send-inbound FILE | take-inbound OUT | take-sync OUT | redrive-inbound | epj METHOD PATH [BODY_FILE]");
         }
     }
     Ok(())
+}
+
+/// One request through the EPJ API's use case, wired as epj-api's main wires it: an operator
+/// acting for the EPJ meets the same rules (no second path).
+async fn epj_request(aws: &AwsClients, method: &str, path: &str, body: Option<&String>) -> Result<(u16, serde_json::Value), BoxError> {
+    use shared::adapters::aws::{epj_store::DynamoEpj, parked::DynamoParked, sqs::SqsOutbox};
+    use shared::adapters::memory::SystemClock;
+    use shared::app::epj_api::{EpjApi, STAFF_HEADER, Settings};
+    let config = shared::config::EpjApiConfig::from_env()?;
+    let store = Dynamo::new(aws.dynamodb.clone(), config.tables.clone());
+    let outbox = shared::adapters::kith_outbox::KithOutbox {
+        inner: SqsOutbox::new(aws.sqs.clone(), &config.to_helsenorge_queue_url).with_epj(&config.epj_results_queue_url),
+        directory: store.clone(),
+        clock: SystemClock,
+        helsenorge: shared::config::helsenorge_party()?,
+    };
+    let pipeline = shared::app::pipeline::Pipeline { messages: store.clone(), outbox, dead_letters: store.clone(), clock: SystemClock, source_queue: "epj-api".into() };
+    let api = EpjApi {
+        records: store.clone(),
+        epj: DynamoEpj::new(aws.dynamodb.clone(), config.tables.clone()),
+        parked: DynamoParked::new(aws.dynamodb.clone(), &config.tables.operations),
+        replies: shared::app::outbound::OutboundService { gate: store, pipeline, id_mode: config.id_mode },
+        clock: SystemClock,
+        settings: Settings { max_body_bytes: config.max_body_bytes, id_mode: config.id_mode, receipt_deadline: config.receipt_deadline },
+    };
+    let body = body.map(std::fs::read).transpose()?.unwrap_or_default();
+    let (path, query) = path.split_once('?').unwrap_or((path, ""));
+    let mut req = shared::app::http::HttpRequest::new(method, path, body);
+    req.query = query.to_string();
+    req.headers.push((STAFF_HEADER.into(), required("EPJ_STAFF")?));
+    if let Ok(key) = std::env::var("IDEMPOTENCY_KEY") {
+        req.headers.push(("idempotency-key".into(), key));
+    }
+    let resp = api.answer(&req).await;
+    Ok((resp.status, resp.body))
 }
 
 /// A Lambda SQS event of one received message, as the event source would deliver it.

@@ -19,6 +19,8 @@ mod request;
 mod support;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_writes;
 
 pub use page::{DEFAULT_LIMIT, MAX_LIMIT};
 pub use reply::{ReplySender, Submitted};

@@ -16,7 +16,8 @@ use crate::app::pipeline::{Pending, ProcessError};
 use crate::domain::message::{OutMessage, valid_message_id};
 use crate::domain::reply::{Attachment, Origin, REQUEST_VERSION, ReplyRefusal, ReplyRequest};
 use crate::domain::staff::Staff;
-use crate::domain::ServiceKey;
+use crate::domain::reply::OutboundMessage;
+use crate::domain::{IdMode, NationalId, ServiceKey};
 use crate::ports::{Clock, DeadLetterLog, GateReader, HelsenorgeOutbox, MessageStore, OutboundStore};
 
 /// How a submission ended.
@@ -116,15 +117,15 @@ impl<R: OutboundStore, E, P, S: ReplySender, C> EpjApi<R, E, P, S, C> {
             in_reply_to: b.in_reply_to,
         };
         let submitted = match self.replies.submit(&request).await? {
-            Submitted::Repeated if self.records.reply(key).await?.is_some() => Submitted::Sent,
-            Submitted::Repeated => match self.replies.refusal(&request).await? {
-                Some(refusal) => Submitted::Refused(refusal),
-                None => {
+            Submitted::Repeated => match self.records.reply(key).await? {
+                Some(sent) if !same_reply(&sent, &request, self.settings.id_mode) => {
                     return Err(ApiError::Conflict {
-                        code: "idempotency-key-refused-before",
-                        message: "a reply with this Idempotency-Key was refused before; send the new one with a new key",
+                        code: "idempotency-key-reused",
+                        message: "this Idempotency-Key was used for another reply (citizen, service or sender); use a new key",
                     });
                 }
+                Some(_) => Submitted::Sent,
+                None => self.repeated_refusal(&request).await?,
             },
             other => other,
         };
@@ -133,4 +134,25 @@ impl<R: OutboundStore, E, P, S: ReplySender, C> EpjApi<R, E, P, S, C> {
             _ => Ok(HttpResponse::json(202, json!({ "replyId": key, "outcome": "sent", "receipt": { "status": "sent", "flag": "none" } }))),
         }
     }
+
+    /// A repeated key whose reply was not sent: it was refused, and is refused again now.
+    async fn repeated_refusal(&self, request: &ReplyRequest) -> Result<Submitted, ApiError> {
+        Ok(match self.replies.refusal(request).await? {
+            Some(refusal) => Submitted::Refused(refusal),
+            None => {
+                return Err(ApiError::Conflict {
+                    code: "idempotency-key-refused-before",
+                    message: "a reply with this Idempotency-Key was refused before; send the new one with a new key",
+                });
+            }
+        })
+    }
+}
+
+/// Whether a repeated key asks for the reply that was sent under it: the same citizen, service
+/// and sender (subject and body are not kept on the outbound record).
+fn same_reply(sent: &OutboundMessage, request: &ReplyRequest, mode: IdMode) -> bool {
+    sent.service == request.service
+        && sent.staff_id == request.staff.staff_id
+        && NationalId::parse(&request.citizen, mode).is_ok_and(|c| c == sent.citizen)
 }
