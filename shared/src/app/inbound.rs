@@ -1,4 +1,5 @@
-//! The inbound use case: a message from Helsenorge's bridge is validated, passed through the
+//! The inbound use case: a message from Helsenorge's bridge, turned into domain input by the
+//! KITH edge ([`super::kith_inbound`]; the queue speaks only KITH XML), is validated, passed through the
 //! consent gate, journaled and delivered to the department inbox exactly once, and answered
 //! with an AppRec (R-IN-1..3, R-CIT-1..6, R-APT-2..5, R-OUT-3 for AppRecs in).
 
@@ -11,7 +12,7 @@ use crate::domain::consent::{GateDecision, Sender, consent_gate};
 use crate::domain::dead_letter::{ErrorClass, RecordedError};
 use crate::domain::message::{
     Author, EntryKind, GRADING_AJ, InboundEnvelope, InboundMessage, InboxItem, JournalEntry,
-    Outgoing, RawSender, OutMessage, check_text, envelope_head, parse_envelope,
+    Outgoing, RawSender, OutMessage, check_text,
 };
 use crate::domain::receipt::{AppRec, KithErrorCode, ReceiptFact};
 use crate::domain::reply::OutboundMessage;
@@ -103,41 +104,26 @@ where
     D: DeadLetterLog,
     C: Clock,
 {
-    /// Processes one SQS body up to (not including) sending its outgoing messages. A
-    /// cancellation that lost to a concurrent write of the same plan (R-APT-5) is worked out
-    /// again on the fresh plan, a few times, before SQS retries it.
-    pub async fn process(&self, body: &str) -> Result<Outcome, InboundError> {
+    /// Processes a message the KITH edge ([`super::kith_inbound`]) has turned into domain input,
+    /// up to (not including) sending its outgoing messages; `render` turns each answer into its
+    /// wire form before it is recorded, so a resend sends the same bytes. A cancellation that
+    /// lost to a concurrent write of the same plan (R-APT-5) is worked out again on the fresh
+    /// plan, a few times, before SQS retries it.
+    pub async fn process_envelope(
+        &self,
+        envelope: InboundEnvelope,
+        render: &(dyn Fn(Outgoing) -> Outgoing + Sync),
+    ) -> Result<Outcome, InboundError> {
         let mut attempt = 0;
         loop {
-            match self.process_once(body).await {
+            match self.process_once(envelope.clone(), render).await {
                 Err(ProcessError::Port(e)) if e.is_conflict() && attempt < CONFLICT_RETRIES => attempt += 1,
                 other => return other,
             }
         }
     }
 
-    async fn process_once(&self, body: &str) -> Result<Outcome, InboundError> {
-        let now = self.pipeline.clock.now();
-        let envelope = match parse_envelope(body) {
-            Ok(e) => e,
-            Err(err) => {
-                let head = envelope_head(body);
-                return match head.message_id {
-                    // It names a message we can answer: a coded rejection, recorded once.
-                    Some(id) if head.kind.as_deref() != Some("apprec") => {
-                        self.reject(&id, KithErrorCode::E10, format!("Ugyldig melding: {err}"), now, &|o| o).await
-                    }
-                    _ => Err(ProcessError::Unreadable(err.to_string())),
-                };
-            }
-        };
-        self.process_envelope(envelope, &|o| o).await
-    }
-
-    /// Processes a message already converted into domain input (by the JSON reader above, or
-    /// by an edge such as KITH XML); `render` turns each answer into its wire form before it
-    /// is recorded, so a resend sends the same bytes.
-    pub async fn process_envelope(
+    async fn process_once(
         &self,
         envelope: InboundEnvelope,
         render: &(dyn Fn(Outgoing) -> Outgoing + Sync),
@@ -371,11 +357,6 @@ where
             Written::New(p) => Outcome::Rejected(p, code),
             other => Outcome::from(other),
         })
-    }
-
-    /// Processes a batch (see [`Pipeline::handle_batch`]); returns the failed SQS ids.
-    pub async fn handle_batch(&self, records: &[RecordIn], concurrency: usize) -> Vec<String> {
-        self.pipeline.handle_batch(records, concurrency, |r| self.process(&r.body)).await
     }
 }
 

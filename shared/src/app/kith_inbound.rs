@@ -123,11 +123,6 @@ where
     /// Processes one SQS body with its transport attributes, up to sending its answers.
     pub async fn process(&self, body: &str, transport: &Transport) -> Result<KithOutcome, ProcessError> {
         let now = self.inbound.pipeline.clock.now();
-        // Transitional: the JSON envelope of earlier versions is still read (its answers stay
-        // JSON) until the fault, load and bench suites send KITH XML; remove with them.
-        if body.trim_start_matches('\u{feff}').trim_start().starts_with('{') {
-            return self.inbound.process(body).await.map(KithOutcome::Domain);
-        }
         match read_document(body.as_bytes(), ReadLimits::INBOUND) {
             Ok(KithDocument::AppRec(a)) => self.receipt(&a, transport).await,
             Ok(KithDocument::MsgHead(m)) => self.message(*m, transport, now).await,

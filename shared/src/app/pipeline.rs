@@ -8,7 +8,7 @@ use jiff::SignedDuration;
 
 use super::RecordIn;
 use crate::domain::dead_letter::{ErrorClass, RecordedError};
-use crate::domain::message::{OutMessage, Outgoing, envelope_head};
+use crate::domain::message::{OutMessage, Outgoing};
 use crate::domain::receipt::{ReceiptFact, SEND_FAILED_TEXT};
 use crate::error::{PortError, Retryable};
 use crate::ports::{Clock, DeadLetterLog, Delivery, HelsenorgeOutbox, MessageStore, Recorded};
@@ -231,7 +231,7 @@ impl<M: MessageStore, H: HelsenorgeOutbox, D: DeadLetterLog, C: Clock> Pipeline<
     async fn fail(&self, r: &RecordIn, e: &ProcessError) {
         let error = RecordedError::scrub(&error_chain(e));
         tracing::warn!(message_id = %r.sqs_message_id, retryable = e.is_retryable(), error = %error, "record failed");
-        let kind = envelope_head(&r.body).kind;
+        let kind = crate::kith::sniff::function_of(&r.body).map(|f| f.code().to_string());
         if let Err(log_err) = self.record_failure(&r.sqs_message_id, kind, r.receive_count, e).await {
             let log_err = RecordedError::scrub(&error_chain(&log_err));
             tracing::error!(message_id = %r.sqs_message_id, error = %log_err, "could not record the failure");
