@@ -2,6 +2,7 @@
 
 #[cfg(feature = "aws")]
 pub mod aws;
+pub mod clock;
 #[cfg(feature = "helsenorge")]
 pub mod helsenorge;
 pub mod her_directory;

@@ -1,22 +1,20 @@
 //! Messages: the versioned envelope that arrives from Helsenorge's bridge on the inbound queue,
-//! what goes back toward Helsenorge, and what lands in the journal and the department inbox.
+//! and what goes back toward Helsenorge. What lands in the journal and the department inbox is in
+//! [`super::journal`], the text rules in [`super::text`]; both are re-exported here.
 
 use jiff::Timestamp;
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 
 use super::appointment::AssignmentId;
-use super::consent::Sender;
 use super::national_id::NationalId;
-use super::org::{DepartmentCode, ServiceKey};
+use super::org::ServiceKey;
 use super::receipt::{AppRec, AppRecError};
+pub use super::journal::{Author, EntryKind, InboxItem, JournalEntry};
+pub use super::text::{MAX_BODY_CHARS, MAX_SUBJECT_CHARS, TextError, check_text};
 
 /// The envelope version this code reads and writes.
 pub const ENVELOPE_VERSION: u32 = 1;
-/// Longest subject, in characters (inbound and outbound).
-pub const MAX_SUBJECT_CHARS: usize = 200;
-/// Longest body, in characters (inbound and outbound).
-pub const MAX_BODY_CHARS: usize = 20_000;
 /// Longest message id accepted.
 pub const MAX_MESSAGE_ID_LEN: usize = 128;
 /// The grading every DigiHelse journal entry and inbox item carries (R-IN-1).
@@ -210,144 +208,6 @@ pub fn describe_json_error(e: &serde_json::Error) -> String {
     out.chars().take(200).collect()
 }
 
-/// Checks the text of a message: 1..=200 characters of subject, 1..=20,000 of body, and no
-/// control characters but line breaks and tabs.
-pub fn check_text(subject: &str, body: &str) -> Result<(), TextError> {
-    let bad_control = |s: &str| s.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'));
-    if subject.trim().is_empty() || subject.chars().count() > MAX_SUBJECT_CHARS {
-        return Err(TextError::SubjectLength);
-    }
-    if body.trim().is_empty() || body.chars().count() > MAX_BODY_CHARS {
-        return Err(TextError::BodyLength);
-    }
-    if bad_control(subject) || bad_control(body) {
-        return Err(TextError::ControlCharacters);
-    }
-    Ok(())
-}
-
-/// What is wrong with a message's text.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
-#[serde(rename_all = "kebab-case")]
-pub enum TextError {
-    /// Subject empty or too long.
-    #[error("the subject must have 1 to 200 characters")]
-    SubjectLength,
-    /// Body empty or too long.
-    #[error("the body must have 1 to 20000 characters")]
-    BodyLength,
-    /// Control characters other than line breaks and tabs.
-    #[error("the text contains control characters")]
-    ControlCharacters,
-}
-
-/// Who wrote a journal entry.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "role", rename_all = "kebab-case")]
-pub enum Author {
-    /// The citizen.
-    Citizen,
-    /// A representative for the citizen (R-CIT-4: journaled on the citizen, with who wrote it).
-    Representative {
-        /// The representative.
-        representative: NationalId,
-    },
-    /// A staff member (EPJ staff id).
-    #[serde(rename_all = "camelCase")]
-    Staff {
-        /// Staff id.
-        staff_id: String,
-    },
-    /// helsedialog itself (return messages, notices).
-    System,
-}
-
-impl From<Sender> for Author {
-    fn from(s: Sender) -> Self {
-        match s {
-            Sender::Citizen => Self::Citizen,
-            Sender::Representative { representative } => Self::Representative { representative },
-        }
-    }
-}
-
-/// What a journal entry or inbox item is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum EntryKind {
-    /// A dialog message from the citizen.
-    DialogMessage,
-    /// A cancellation of one dated appointment (R-APT-2).
-    Cancellation,
-    /// A cancellation of a period: the service pauses (R-APT-4).
-    PeriodCancellation,
-    /// The return message for a refused cancellation (R-APT-3).
-    ReturnMessage,
-    /// A reply from staff.
-    Reply,
-    /// A kept cancellation whose assignment the EPJ moved when it re-dated the plan: staff
-    /// must decide whether it still holds (R-APT-5).
-    RedateFlag,
-}
-
-/// An entry in the citizen's administrative journal (R-IN-1).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct JournalEntry {
-    /// The message id.
-    pub message_id: String,
-    /// Journaled on this citizen (never on a representative, R-CIT-4).
-    pub citizen: NationalId,
-    /// The service.
-    pub service: ServiceKey,
-    /// What it is.
-    pub kind: EntryKind,
-    /// Who wrote it.
-    pub author: Author,
-    /// Subject.
-    pub subject: String,
-    /// Body.
-    pub body: String,
-    /// Always `AJ`.
-    pub grading: String,
-    /// When.
-    pub at: Timestamp,
-}
-
-impl JournalEntry {
-    /// Who wrote it, for display (a representative's id masked).
-    pub fn author_label(&self) -> String {
-        match &self.author {
-            Author::Citizen => "citizen".into(),
-            Author::Representative { representative } => format!("representative {representative}"),
-            Author::Staff { staff_id } => format!("staff {staff_id}"),
-            Author::System => "system".into(),
-        }
-    }
-}
-
-/// An item in a department's inbox, graded `AJ` (R-IN-1). Follow-up is not tied to one person.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct InboxItem {
-    /// The department.
-    pub department: DepartmentCode,
-    /// The message id (with a suffix for a second item of one message).
-    pub message_id: String,
-    /// The citizen.
-    pub citizen: NationalId,
-    /// The service.
-    pub service: ServiceKey,
-    /// What it is.
-    pub kind: EntryKind,
-    /// Subject shown in the inbox.
-    pub subject: String,
-    /// Always `AJ`.
-    pub grading: String,
-    /// When.
-    pub at: Timestamp,
-}
-
 /// A message helsedialog sends: toward Helsenorge (the ToHelsenorge queue, read by the bridge)
 /// or back to the EPJ (the EpjResults queue).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -433,72 +293,4 @@ impl Outgoing {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    const DIALOG: &str = r#"{"version":1,"messageId":"hn-1","sentAt":"2026-03-01T10:00:00Z",
-      "message":{"kind":"dialog-message","citizen":"30108299920","sender":{"role":"citizen"},
-      "service":{"department":"115","serviceType":"HS"},"subject":"Hei","body":"Tekst"}}"#;
-
-    #[test]
-    fn r_in_1_envelope_parses_each_kind() {
-        let e = parse_envelope(DIALOG).unwrap();
-        assert_eq!(e.message.kind(), "dialog-message");
-        let cancel = r#"{"version":1,"messageId":"hn-2","sentAt":"2026-03-01T10:00:00Z",
-          "message":{"kind":"cancel-period","citizen":"30108299920","sender":{"role":"citizen"},
-          "service":{"department":"115","serviceType":"HS"},"from":"2026-03-02","to":"2026-03-04"}}"#;
-        assert_eq!(parse_envelope(cancel).unwrap().message.kind(), "cancel-period");
-        let apprec = r#"{"version":1,"messageId":"hn-3","sentAt":"2026-03-01T10:00:00Z",
-          "message":{"kind":"apprec","answersMessageId":"out-1","status":"ok"}}"#;
-        assert_eq!(parse_envelope(apprec).unwrap().message.kind(), "apprec");
-    }
-
-    #[test]
-    fn envelope_errors_do_not_quote_input() {
-        let unknown = DIALOG.replace("\"subject\"", "\"extra\":\"30108299920\",\"subject\"");
-        let e = parse_envelope(&unknown).unwrap_err();
-        assert!(matches!(e, EnvelopeError::Malformed(_)), "{e}");
-        let wrong_type = DIALOG.replace("\"Tekst\"", "42");
-        let e = parse_envelope(&wrong_type).unwrap_err().to_string();
-        assert!(!e.contains("30108299920"));
-        assert_eq!(
-            parse_envelope(&DIALOG.replace("\"version\":1", "\"version\":2")),
-            Err(EnvelopeError::UnsupportedVersion(2))
-        );
-        assert_eq!(parse_envelope(&DIALOG.replace("hn-1", "")), Err(EnvelopeError::MessageId));
-        assert!(matches!(parse_envelope("{"), Err(EnvelopeError::Malformed(_))));
-        let no_id_leak = parse_envelope(r#"{"version":1,"messageId":"x","sentAt":"30108299920"}"#).unwrap_err();
-        assert!(!no_id_leak.to_string().contains("30108299920"), "{no_id_leak}");
-        let field = parse_envelope(&DIALOG.replace("\"subject\"", "\"priority\":1,\"subject\"")).unwrap_err();
-        assert!(field.to_string().contains("`priority`"), "field names are kept: {field}");
-        let key_id = parse_envelope(&DIALOG.replace("\"subject\"", "\"30108299920\":1,\"subject\"")).unwrap_err();
-        assert!(!key_id.to_string().contains("30108299920"), "digits in keys are cut: {key_id}");
-    }
-
-    #[test]
-    fn head_is_read_from_a_broken_message() {
-        let h = envelope_head(r#"{"messageId":"hn-9","message":{"kind":"dialog-message","citizen":5}}"#);
-        assert_eq!(h.message_id.as_deref(), Some("hn-9"));
-        assert_eq!(h.kind.as_deref(), Some("dialog-message"));
-        assert_eq!(envelope_head("not json"), EnvelopeHead { message_id: None, kind: None });
-        assert_eq!(envelope_head(r#"{"messageId":"<script>"}"#).message_id, None);
-    }
-
-    #[test]
-    fn text_limits_and_control_characters() {
-        assert_eq!(check_text("Hei", "linje 1\nlinje 2\tx"), Ok(()));
-        assert_eq!(check_text("", "b"), Err(TextError::SubjectLength));
-        assert_eq!(check_text("s", &"b".repeat(MAX_BODY_CHARS + 1)), Err(TextError::BodyLength));
-        assert_eq!(check_text("s", &"b".repeat(MAX_BODY_CHARS)), Ok(()));
-        assert_eq!(check_text("s\u{0007}", "b"), Err(TextError::ControlCharacters));
-        assert_eq!(check_text("<script>alert(1)</script>", "'; DROP TABLE x; --"), Ok(()), "markup is data");
-    }
-
-    proptest::proptest! {
-        #[test]
-        fn envelope_parser_never_panics(s in "\\PC{0,300}") {
-            let _ = parse_envelope(&s);
-            let _ = envelope_head(&s);
-        }
-    }
-}
+mod tests;

@@ -6,12 +6,14 @@ pub mod appointment;
 pub mod consent;
 pub mod dead_letter;
 pub mod icon;
+pub mod journal;
 pub mod message;
 pub mod national_id;
 pub mod org;
 pub mod receipt;
 pub mod reply;
 pub mod sync;
+pub mod text;
 
 pub use activation::{Activated, Activation, ActivationError, ActivationState, CodeListLinks};
 pub use appointment::{Assignment, AssignmentId, CancelOutcome, Cancellation, Period};

@@ -8,11 +8,12 @@ use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
 
 use super::classify;
+use super::dynamo::calls::query_all;
 use crate::domain::dead_letter::{ParkedMessage, ParkedRecord};
 use crate::error::PortError;
 use crate::ports::ParkedStore;
 
-type Item = HashMap<String, AttributeValue>;
+use super::dynamo::item::Item;
 
 const PK: &str = "PARKED";
 /// The record's attributes (everything but the body), for listing.
@@ -63,30 +64,16 @@ impl ParkedStore for DynamoParked {
 
     /// Query pk `PARKED` (every page), the records without bodies, oldest first.
     async fn parked(&self) -> Result<Vec<ParkedRecord>, PortError> {
-        let mut records = vec![];
-        let mut start: Option<Item> = None;
-        loop {
-            let out = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .key_condition_expression("pk = :pk")
-                .expression_attribute_values(":pk", AttributeValue::S(PK.into()))
-                .projection_expression(RECORD_FIELDS)
-                .expression_attribute_names("#kind", "kind")
-                .consistent_read(true)
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(|e| classify("list parked", e))?;
-            for item in out.items.unwrap_or_default() {
-                records.push(record_of(item)?);
-            }
-            match out.last_evaluated_key {
-                Some(k) if !k.is_empty() => start = Some(k),
-                _ => break,
-            }
-        }
+        let query = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("pk = :pk")
+            .expression_attribute_values(":pk", AttributeValue::S(PK.into()))
+            .projection_expression(RECORD_FIELDS)
+            .expression_attribute_names("#kind", "kind")
+            .consistent_read(true);
+        let mut records = query_all("list parked", query).await?.into_iter().map(record_of).collect::<Result<Vec<_>, _>>()?;
         records.sort_by_key(|p| p.parked_at);
         Ok(records)
     }

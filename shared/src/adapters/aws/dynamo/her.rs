@@ -1,7 +1,8 @@
 //! The HER-id directory in the Operations table: `HER#<her-id>` (inbound routing) and
 //! `HERSVC#<dept>#<type>` (a reply's sender), both sk `DIRECTORY`, one consistent GetItem each.
 
-use super::{Dynamo, from_item, key, service_suffix, to_item, with_keys};
+use super::Dynamo;
+use super::item::{from_item, key, service_suffix, to_item, with_keys};
 use crate::domain::ServiceKey;
 use crate::error::PortError;
 use crate::ports::{HerDirectory, HerEntry};
