@@ -42,7 +42,7 @@ fn setup() -> (Service, MemoryDb, ManualClock) {
 
 /// Processes one body the way the handler does: process, then send what is pending.
 async fn run(svc: &Service, message: &InboundEnvelope) -> Result<Outcome, InboundError> {
-    let outcome = svc.process_envelope(message.clone(), &|o| o).await?;
+    let outcome = svc.process_envelope(message.clone(), &|o| Some(o)).await?;
     if let Some(p) = outcome.pending() {
         let unsent = svc.pipeline.send_pending(&[p]).await?;
         assert!(unsent.is_empty());
@@ -161,9 +161,9 @@ async fn r_in_3_crash_before_the_receipt_resends_it_after_the_lease_once() {
     let (svc, db, clock) = setup();
     let body = fixtures::dialog("hn-crash", CITIZEN, &service());
     // First delivery writes, then "crashes" before sending.
-    assert!(matches!(svc.process_envelope(body.clone(), &|o| o).await.unwrap(), Outcome::Delivered(_)));
+    assert!(matches!(svc.process_envelope(body.clone(), &|o| Some(o)).await.unwrap(), Outcome::Delivered(_)));
     // Redelivered inside the lease: another delivery may still be sending; try again later.
-    assert!(matches!(svc.process_envelope(body.clone(), &|o| o).await, Err(InboundError::InProgress)));
+    assert!(matches!(svc.process_envelope(body.clone(), &|o| Some(o)).await, Err(InboundError::InProgress)));
     clock.set(ts("2026-03-01T10:00:05Z").checked_add(SEND_LEASE + SignedDuration::from_secs(1)).unwrap());
     assert!(matches!(run(&svc, &body).await.unwrap(), Outcome::Resend(_)));
     assert_eq!(run(&svc, &body).await.unwrap(), Outcome::Duplicate);

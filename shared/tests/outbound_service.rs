@@ -204,7 +204,7 @@ async fn r_out_3_receipt_ok_rejected_and_missing() {
     };
     // Domain input (the KITH edge's reading of AppRec documents is tested in kith_inbound.rs).
     for (mid, answers, status) in [("hn-a1", "r-ok", "ok"), ("hn-a2", "r-rej", "rejected")] {
-        inbound.process_envelope(serde_json::from_value(apprec(mid, answers, status)).unwrap(), &|o| o).await.unwrap();
+        inbound.process_envelope(serde_json::from_value(apprec(mid, answers, status)).unwrap(), &|o| Some(o)).await.unwrap();
     }
     let deadline = SignedDuration::from_hours(1);
     let status = |id: &str, now| {

@@ -129,7 +129,7 @@ async fn r_out_3_apprec_status_3_gets_its_own_status_not_a_plain_green_check() {
     let out = w.outbound.process(&fixtures::reply_request("r-2", "115").to_string()).await.unwrap();
     let Outcome::Sent(p) = &out else { panic!("sent: {out:?}") };
     assert!(w.outbound.pipeline.send_pending(&[p]).await.unwrap().is_empty());
-    let answered = w.inbound.process_envelope(apprec("hn-ar-1", "r-2", "ok-with-errors"), &|o| o).await.unwrap();
+    let answered = w.inbound.process_envelope(apprec("hn-ar-1", "r-2", "ok-with-errors"), &|o| Some(o)).await.unwrap();
     assert_eq!(answered, InOutcome::ReceiptApplied);
     let status = w.db.reply("r-2").await.unwrap().unwrap().status(w.clock.now(), DEADLINE);
     assert_eq!(status, OutboundStatus::ReceiptOkWithErrors { reason: "E10: Vedlegg 2 kunne ikke leses".into() });
@@ -148,14 +148,14 @@ async fn r_out_3_apprec_for_the_return_message_finds_its_record() {
     let cancel = json!({"version": 1, "messageId": "hn-c2", "sentAt": "2026-03-01T10:00:00Z",
         "message": {"kind": "cancel-appointment", "citizen": CITIZEN, "sender": {"role": "citizen"},
                     "service": service(), "assignment": "r1"}});
-    let out = w.inbound.process_envelope(serde_json::from_value(cancel).expect("domain input"), &|o| o).await.unwrap();
+    let out = w.inbound.process_envelope(serde_json::from_value(cancel).expect("domain input"), &|o| Some(o)).await.unwrap();
     let InOutcome::Delivered(p) = &out else { panic!("delivered: {out:?}") };
     assert!(w.inbound.pipeline.send_pending(&[p]).await.unwrap().is_empty());
     let returned = w.db.reply("hn-c2.return").await.unwrap().expect("the return message has a receipt record");
     assert_eq!(returned.citizen, id(CITIZEN));
     assert_eq!(returned.status(w.clock.now(), DEADLINE), OutboundStatus::Sent);
 
-    let answered = w.inbound.process_envelope(apprec("hn-ar-2", "hn-c2.return", "ok"), &|o| o).await.unwrap();
+    let answered = w.inbound.process_envelope(apprec("hn-ar-2", "hn-c2.return", "ok"), &|o| Some(o)).await.unwrap();
     assert_eq!(answered, InOutcome::ReceiptApplied);
     assert!(answered.pending().is_none(), "receipts are never answered");
     assert!(w.db.state().dead_letters.is_empty(), "not a dead letter");

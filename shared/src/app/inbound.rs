@@ -106,13 +106,14 @@ where
 {
     /// Processes a message the KITH edge ([`super::kith_inbound`]) has turned into domain input,
     /// up to (not including) sending its outgoing messages; `render` turns each answer into its
-    /// wire form before it is recorded, so a resend sends the same bytes. A cancellation that
+    /// wire form before it is recorded, so a resend sends the same bytes, or leaves it out (a
+    /// process whose messages take no AppRec). A cancellation that
     /// lost to a concurrent write of the same plan (R-APT-5) is worked out again on the fresh
     /// plan, a few times, before SQS retries it.
     pub async fn process_envelope(
         &self,
         envelope: InboundEnvelope,
-        render: &(dyn Fn(Outgoing) -> Outgoing + Sync),
+        render: &(dyn Fn(Outgoing) -> Option<Outgoing> + Sync),
     ) -> Result<Outcome, InboundError> {
         let mut attempt = 0;
         loop {
@@ -126,13 +127,13 @@ where
     async fn process_once(
         &self,
         envelope: InboundEnvelope,
-        render: &(dyn Fn(Outgoing) -> Outgoing + Sync),
+        render: &(dyn Fn(Outgoing) -> Option<Outgoing> + Sync),
     ) -> Result<Outcome, InboundError> {
         let now = self.pipeline.clock.now();
         let message_id = envelope.message_id.clone();
         match self.decide(envelope, now).await? {
             Decision::Deliver(mut delivery) => {
-                delivery.outgoing = std::mem::take(&mut delivery.outgoing).into_iter().map(render).collect();
+                delivery.outgoing = std::mem::take(&mut delivery.outgoing).into_iter().filter_map(render).collect();
                 self.pipeline.record(*delivery).await.map(|w| match w {
                     Written::New(p) => Outcome::Delivered(p),
                     other => Outcome::from(other),
@@ -349,10 +350,10 @@ where
         code: KithErrorCode,
         reason: String,
         now: Timestamp,
-        render: &(dyn Fn(Outgoing) -> Outgoing + Sync),
+        render: &(dyn Fn(Outgoing) -> Option<Outgoing> + Sync),
     ) -> Result<Outcome, InboundError> {
         let apprec = Outgoing::new(format!("{message_id}.apprec"), OutMessage::Apprec(AppRec::rejected(message_id, code, reason)));
-        let d = Delivery::answers_only(message_id, vec![render(apprec)], now);
+        let d = Delivery::answers_only(message_id, render(apprec).into_iter().collect(), now);
         self.pipeline.record(d).await.map(|w| match w {
             Written::New(p) => Outcome::Rejected(p, code),
             other => Outcome::from(other),
