@@ -111,11 +111,11 @@ async fn r_act_4_a_new_activation_is_usable_only_after_its_first_sync_not_its_su
     e.store.put_citizen(&unsynced(CITIZEN, &[parent.clone(), child.clone()])).await.unwrap();
     e.fake.set_facts(CITIZEN, json!({"erDigitaltAktivSelv": true}));
     let state = |f: shared::ports::GateFacts| shared::domain::activation::activation_state(f.activation.as_ref());
-    assert_eq!(state(e.store.gate_facts(&id(CITIZEN), &parent).await.unwrap()), ActivationState::AwaitingSync);
+    assert_eq!(state(e.store.gate_facts(&id(CITIZEN), &parent, None).await.unwrap()), ActivationState::AwaitingSync);
     start(&e).await;
     deliver_chunks(&e, 10).await;
-    assert_eq!(state(e.store.gate_facts(&id(CITIZEN), &parent).await.unwrap()), ActivationState::Usable);
-    assert_eq!(state(e.store.gate_facts(&id(CITIZEN), &child).await.unwrap()), ActivationState::NotActivated);
+    assert_eq!(state(e.store.gate_facts(&id(CITIZEN), &parent, None).await.unwrap()), ActivationState::Usable);
+    assert_eq!(state(e.store.gate_facts(&id(CITIZEN), &child, None).await.unwrap()), ActivationState::NotActivated);
     e.sync.stop().await;
 }
 
@@ -132,10 +132,10 @@ async fn r_act_4_an_activation_write_never_carries_a_sync_time() {
     let e = env("activation-write").await;
     fixtures::seed_usable_activation(&e.store, &service()).await.unwrap();
     let state = |f: shared::ports::GateFacts| shared::domain::activation::activation_state(f.activation.as_ref());
-    assert_eq!(state(e.store.gate_facts(&id(CITIZEN), &service()).await.unwrap()), ActivationState::Usable);
+    assert_eq!(state(e.store.gate_facts(&id(CITIZEN), &service(), None).await.unwrap()), ActivationState::Usable);
     // Changing the activation goes through the rule and waits for the next sync again.
     reactivate(&e, &service(), "2026-06-01T09:00:00Z").await;
-    assert_eq!(state(e.store.gate_facts(&id(CITIZEN), &service()).await.unwrap()), ActivationState::AwaitingSync);
+    assert_eq!(state(e.store.gate_facts(&id(CITIZEN), &service(), None).await.unwrap()), ActivationState::AwaitingSync);
     e.sync.stop().await;
 }
 

@@ -283,7 +283,8 @@ async fn calls_per_admitted_message_are_one_read_one_transaction_and_batched_sen
     };
     assert!(svc.handle_batch(&batch("warm"), 4).await.is_empty());
     counter.reset();
-    let failed = svc.handle_batch(&batch("count"), 4).await;
+    let counted = batch("count");
+    let failed = svc.handle_batch(&counted, 4).await;
     assert!(failed.is_empty());
     let c = counter.counts();
     println!("AWS calls for a batch of 10 admitted messages: {c:?}");
@@ -292,6 +293,16 @@ async fn calls_per_admitted_message_are_one_read_one_transaction_and_batched_sen
     assert_eq!(counter.get("sqs.SendMessageBatch"), 1, "receipts sent in one batch");
     assert_eq!(counter.get("dynamodb.BatchWriteItem"), 1, "sent-markers in one batch");
     assert_eq!(c.values().sum::<u32>(), 22, "nothing else (routing is cached): {c:?}");
+
+    // #16 item 7: the same 10 redelivered are answered from the idempotency record read with
+    // the gate's facts: one DynamoDB call each, nothing written, nothing sent.
+    counter.reset();
+    assert!(svc.handle_batch(&counted, 4).await.is_empty());
+    let c = counter.counts();
+    println!("AWS calls for 10 redelivered duplicates: {c:?}");
+    assert_eq!(counter.calls_to("dynamodb"), 10, "one DynamoDB call per duplicate: {c:?}");
+    assert_eq!(counter.get("dynamodb.BatchGetItem"), 10);
+    assert_eq!(counter.calls_to("sqs"), 0, "nothing sent again: {c:?}");
 }
 
 /// Every sample event in events/inbound-message runs through the function on the sample EPJ

@@ -94,7 +94,7 @@ macro_rules! faulty {
     };
 }
 
-faulty!(GateReader, fn gate_facts(&self, c: &NationalId, s: &ServiceKey) -> GateFacts;);
+faulty!(GateReader, fn gate_facts(&self, c: &NationalId, s: &ServiceKey, m: Option<&str>) -> GateFacts;);
 faulty!(MessageStore,
     fn record(&self, d: &Delivery) -> Recorded;
     fn mark_sent(&self, ids: &[String]) -> ();

@@ -26,12 +26,12 @@ struct FaultyGate {
 }
 
 impl GateReader for FaultyGate {
-    async fn gate_facts(&self, citizen: &NationalId, service: &ServiceKey) -> Result<GateFacts, PortError> {
+    async fn gate_facts(&self, citizen: &NationalId, service: &ServiceKey, message_id: Option<&str>) -> Result<GateFacts, PortError> {
         if self.faults_left.load(Ordering::SeqCst) > 0 {
             self.faults_left.fetch_sub(1, Ordering::SeqCst);
             return Err(PortError::transient("read citizen and activation", "ThrottlingException (injected)"));
         }
-        self.inner.gate_facts(citizen, service).await
+        self.inner.gate_facts(citizen, service, message_id).await
     }
 }
 

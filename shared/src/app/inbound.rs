@@ -177,7 +177,12 @@ where
 
         // R-CIT-1/2, R-ACT-1/4, R-IN-2: the gate, on one read. The sender's role is as
         // Helsenorge asserts it (R-CIT-4, R-CIT-5): journaled on the citizen below.
-        let facts = self.gate.gate_facts(&citizen, service).await?;
+        // R-IN-3: the idempotency record comes with the gate's facts, so a redelivered duplicate
+        // is answered from it on this one read (no write attempt, no second read).
+        let facts = self.gate.gate_facts(&citizen, service, Some(message_id.as_str())).await?;
+        if let Some(p) = facts.processed {
+            return self.pipeline.existing(p, now).map(|w| Decision::Done(Outcome::from(w)));
+        }
         if let GateDecision::Reject(reason) = consent_gate(facts.citizen.as_ref(), service, facts.activation.as_ref()) {
             return Ok(Decision::Refuse(reason.kith_code(), reason.text_nb().to_string()));
         }
