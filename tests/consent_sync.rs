@@ -9,15 +9,15 @@ use std::time::Instant;
 use aws_sdk_dynamodb::Client as Ddb;
 use aws_sdk_sqs::Client as Sqs;
 use e2e::fake::Fake;
-use e2e::sqs::{drain, failures, sqs_event};
+use e2e::sqs::{drain, failures, kith_event, sqs_event};
 use e2e::stack::sdk_config;
 use e2e::{LocalLambda, LocalStack};
 use serde_json::{Value, json};
 use shared::adapters::aws::dynamo::Dynamo;
 use shared::domain::consent::CitizenRecord;
-use shared::domain::message::OutMessage;
 use shared::domain::receipt::{AppRecStatus, KithErrorCode};
 use shared::domain::{Activation, ActivationState, CodeListLinks, ServiceKey};
+use shared::fixtures::kith;
 use shared::fixtures::{self, CITIZEN, id, service, synthetic_id, ts};
 use shared::ports::{ActivationStore, CitizenReader, GateReader, SyncStore};
 
@@ -76,18 +76,19 @@ async fn r_cit_3_consent_given_is_admitted_by_inbound_only_after_the_sync_and_wi
     let inbound = LocalLambda::start("inbound-message", &e.stack.function_env("InboundMessageFunction")).await;
     let to_hn = e.stack.queue("ToHelsenorgeQueue");
 
-    let msg = |mid: &str| sqs_event(&[("s", fixtures::dialog_json(mid, CITIZEN, &service()))]);
+    e.store.put_her(&fixtures::her_entry()).await.unwrap();
+    let msg = |mid: &str| kith_event(&[("s", &kith::ekontakt(mid, CITIZEN, &service()))]);
     inbound.invoke(msg("hn-before")).await.unwrap();
-    let before = drain(&e.sqs, to_hn).await;
-    assert!(matches!(&before[0].message, OutMessage::Apprec(a) if a.status == AppRecStatus::Rejected
+    let before: Vec<_> = drain(&e.sqs, to_hn).await.iter().filter_map(kith::apprec_of).collect();
+    assert!(matches!(&before[0], a if a.status == AppRecStatus::Rejected
         && a.errors[0].code == KithErrorCode::E35), "rejected before the sync: {before:?}");
 
     let report = start(&e).await;
     assert_eq!(report["activations"], 1);
     assert_eq!(deliver_chunks(&e, 10).await, 2, "one listing step, one chunk");
     inbound.invoke(msg("hn-after")).await.unwrap();
-    let after = drain(&e.sqs, to_hn).await;
-    assert!(matches!(&after[0].message, OutMessage::Apprec(a) if a.status == AppRecStatus::Ok), "{after:?}");
+    let after: Vec<_> = drain(&e.sqs, to_hn).await.iter().filter_map(kith::apprec_of).collect();
+    assert!(matches!(&after[0], a if a.status == AppRecStatus::Ok), "{after:?}");
 
     // Withdrawn on Helsenorge: the next night's sync flips the citizen.
     e.fake.set_facts(CITIZEN, json!({}));
@@ -110,11 +111,11 @@ async fn r_act_4_a_new_activation_is_usable_only_after_its_first_sync_not_its_su
     e.store.put_citizen(&unsynced(CITIZEN, &[parent.clone(), child.clone()])).await.unwrap();
     e.fake.set_facts(CITIZEN, json!({"erDigitaltAktivSelv": true}));
     let state = |f: shared::ports::GateFacts| shared::domain::activation::activation_state(f.activation.as_ref());
-    assert_eq!(state(e.store.gate_facts(&id(CITIZEN), &parent).await.unwrap()), ActivationState::AwaitingSync);
+    assert_eq!(state(e.store.gate_facts(&id(CITIZEN), &parent, None).await.unwrap()), ActivationState::AwaitingSync);
     start(&e).await;
     deliver_chunks(&e, 10).await;
-    assert_eq!(state(e.store.gate_facts(&id(CITIZEN), &parent).await.unwrap()), ActivationState::Usable);
-    assert_eq!(state(e.store.gate_facts(&id(CITIZEN), &child).await.unwrap()), ActivationState::NotActivated);
+    assert_eq!(state(e.store.gate_facts(&id(CITIZEN), &parent, None).await.unwrap()), ActivationState::Usable);
+    assert_eq!(state(e.store.gate_facts(&id(CITIZEN), &child, None).await.unwrap()), ActivationState::NotActivated);
     e.sync.stop().await;
 }
 
@@ -131,10 +132,10 @@ async fn r_act_4_an_activation_write_never_carries_a_sync_time() {
     let e = env("activation-write").await;
     fixtures::seed_usable_activation(&e.store, &service()).await.unwrap();
     let state = |f: shared::ports::GateFacts| shared::domain::activation::activation_state(f.activation.as_ref());
-    assert_eq!(state(e.store.gate_facts(&id(CITIZEN), &service()).await.unwrap()), ActivationState::Usable);
+    assert_eq!(state(e.store.gate_facts(&id(CITIZEN), &service(), None).await.unwrap()), ActivationState::Usable);
     // Changing the activation goes through the rule and waits for the next sync again.
     reactivate(&e, &service(), "2026-06-01T09:00:00Z").await;
-    assert_eq!(state(e.store.gate_facts(&id(CITIZEN), &service()).await.unwrap()), ActivationState::AwaitingSync);
+    assert_eq!(state(e.store.gate_facts(&id(CITIZEN), &service(), None).await.unwrap()), ActivationState::AwaitingSync);
     e.sync.stop().await;
 }
 

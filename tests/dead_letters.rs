@@ -7,13 +7,14 @@
 use std::collections::BTreeMap;
 
 use aws_sdk_sqs::Client as Sqs;
-use aws_sdk_sqs::types::MessageSystemAttributeName;
+use aws_sdk_sqs::types::{MessageAttributeValue, MessageSystemAttributeName};
 use e2e::sqs::failures;
 use e2e::stack::sdk_config;
 use e2e::{LocalLambda, LocalStack};
 use serde_json::{Value, json};
 use shared::adapters::aws::dynamo::Dynamo;
 use shared::domain::dead_letter::Alert;
+use shared::fixtures::kith::{self, OnQueue};
 use shared::fixtures::{self, CITIZEN, consented_citizen, service};
 use shared::ports::MessageStore;
 
@@ -30,6 +31,7 @@ async fn env(name: &str) -> Env {
     let store = Dynamo::new(aws_sdk_dynamodb::Client::new(&sdk), stack.tables());
     store.put_citizen(&consented_citizen(CITIZEN, &service())).await.unwrap();
     fixtures::seed_usable_activation(&store, &service()).await.unwrap();
+    store.put_her(&fixtures::her_entry()).await.unwrap();
     let mut env = stack.function_env("DlqRepublisherFunction");
     env.insert("REPUBLISH_BASE_DELAY_SECS".into(), "0".into());
     let republisher = LocalLambda::start("dlq-republisher", &env).await;
@@ -43,6 +45,17 @@ fn inbound_env(e: &Env, faulty: bool) -> BTreeMap<String, String> {
         env.insert("CITIZENS_TABLE".into(), format!("{}MissingTable", e.stack.prefix));
     }
     env
+}
+
+/// Puts a KITH message on the inbound queue as the bridge does: the XML body with its
+/// transport attributes.
+async fn send_kith(e: &Env, q: &OnQueue) {
+    let mut send = e.sqs.send_message().queue_url(e.stack.queue("InboundQueue")).message_body(&q.body);
+    for (k, v) in &q.attributes {
+        let value = MessageAttributeValue::builder().data_type("String").string_value(v).build().unwrap();
+        send = send.message_attributes(k, value);
+    }
+    send.send().await.unwrap();
 }
 
 /// Receives from the inbound queue and hands each message to the function as Lambda's event
@@ -59,6 +72,7 @@ async fn pump(e: &Env, inbound: &LocalLambda) -> u32 {
             .max_number_of_messages(10)
             .visibility_timeout(0)
             .message_system_attribute_names(MessageSystemAttributeName::ApproximateReceiveCount)
+            .message_attribute_names("All")
             .send()
             .await
             .unwrap();
@@ -72,10 +86,17 @@ async fn pump(e: &Env, inbound: &LocalLambda) -> u32 {
                 .and_then(|a| a.get(&MessageSystemAttributeName::ApproximateReceiveCount))
                 .cloned()
                 .unwrap_or_else(|| "1".into());
+            // The transport attributes as the event source passes them (a republished message has none).
+            let attributes: serde_json::Map<String, Value> = m
+                .message_attributes()
+                .into_iter()
+                .flatten()
+                .map(|(k, v)| (k.clone(), json!({"stringValue": v.string_value(), "dataType": v.data_type()})))
+                .collect();
             let event = json!({"Records": [{
                 "messageId": m.message_id().unwrap(), "receiptHandle": m.receipt_handle().unwrap(),
                 "body": m.body().unwrap(), "attributes": {"ApproximateReceiveCount": count},
-                "messageAttributes": {}, "eventSource": "aws:sqs", "awsRegion": "eu-north-1",
+                "messageAttributes": attributes, "eventSource": "aws:sqs", "awsRegion": "eu-north-1",
                 "eventSourceARN": "arn:aws:sqs:eu-north-1:123456789012:InboundQueue"
             }]});
             let resp = inbound.invoke(event).await.expect("handler ran");
@@ -124,8 +145,9 @@ async fn queue_depth(e: &Env, logical: &str) -> usize {
 async fn r_dlq_2_a_message_that_always_fails_is_republished_10_times_parked_and_summarized() {
     let e = env("always").await;
     let inbound = LocalLambda::start("inbound-message", &inbound_env(&e, true)).await;
-    let body = fixtures::dialog_json("hn-always-fails", CITIZEN, &service());
-    e.sqs.send_message().queue_url(e.stack.queue("InboundQueue")).message_body(&body).send().await.unwrap();
+    let message = kith::ekontakt("hn-always-fails", CITIZEN, &service());
+    send_kith(&e, &message).await;
+    let body = &message.body;
 
     let mut processed = 0;
     for _ in 0..12 {
@@ -155,7 +177,7 @@ async fn r_dlq_2_a_message_that_always_fails_is_republished_10_times_parked_and_
     let out = summary.invoke(json!({"action": "summary"})).await.expect("summary ran");
     assert_eq!(out["summary"]["total"], 1, "{out}");
     assert_eq!(out["summary"]["lines"][0]["sourceQueue"], e.stack.env["InboundMessageFunction"]["INBOUND_QUEUE_NAME"]);
-    assert_eq!(out["summary"]["lines"][0]["kind"], "dialog-message");
+    assert_eq!(out["summary"]["lines"][0]["kind"], "DIALOG_INNBYGGER_EKONTAKT");
     let summaries = alerts(&e).await;
     assert!(matches!(summaries.as_slice(), [Alert::Summary { total: 1, .. }]));
     let text = serde_json::to_string(&a).unwrap();
@@ -188,8 +210,7 @@ async fn r_dlq_2_a_message_that_always_fails_is_republished_10_times_parked_and_
 async fn r_dlq_1_a_message_whose_fault_clears_after_3_republishes_is_processed_exactly_once() {
     let e = env("clears").await;
     let mut inbound = LocalLambda::start("inbound-message", &inbound_env(&e, true)).await;
-    let body = fixtures::dialog_json("hn-clears", CITIZEN, &service());
-    e.sqs.send_message().queue_url(e.stack.queue("InboundQueue")).message_body(&body).send().await.unwrap();
+    send_kith(&e, &kith::ekontakt("hn-clears", CITIZEN, &service())).await;
     let mut processed = 0;
     for round in 0..8 {
         if round == 3 {

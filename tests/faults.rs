@@ -13,12 +13,12 @@ use std::time::Duration;
 use aws_sdk_dynamodb::Client as Ddb;
 use aws_sdk_sqs::Client as Sqs;
 use e2e::proxy::{Fault, FaultProxy};
-use e2e::sqs::{drain, failures, sqs_event};
+use e2e::sqs::{drain, failures, kith_event};
 use e2e::stack::{endpoint, sdk_config};
 use e2e::{LocalLambda, LocalStack};
 use shared::adapters::aws::dynamo::Dynamo;
-use shared::domain::message::OutMessage;
 use shared::domain::receipt::AppRecStatus;
+use shared::fixtures::kith::{self, OnQueue};
 use shared::fixtures::{self, CITIZEN, consented_citizen, id, service};
 use shared::ports::MessageStore;
 
@@ -36,6 +36,7 @@ async fn world(name: &str) -> World {
     let store = Dynamo::new(Ddb::new(&sdk), stack.tables());
     store.put_citizen(&consented_citizen(CITIZEN, &service())).await.unwrap();
     fixtures::seed_usable_activation(&store, &service()).await.unwrap();
+    store.put_her(&fixtures::her_entry()).await.unwrap();
     let proxy = FaultProxy::start(&endpoint()).await;
     let mut env = stack.function_env("InboundMessageFunction");
     env.insert("AWS_ENDPOINT_URL".into(), proxy.url());
@@ -43,24 +44,24 @@ async fn world(name: &str) -> World {
 }
 
 /// Ten messages: nine for the consented citizen, one for a citizen nobody knows (rejected).
-fn bodies(tag: &str) -> Vec<(String, String)> {
+fn bodies(tag: &str) -> Vec<(String, OnQueue)> {
     (0..10)
         .map(|i| {
             let who = if i == 9 { fixtures::CITIZEN_2032 } else { CITIZEN };
-            (format!("sqs-{tag}-{i}"), fixtures::dialog_json(&format!("hn-{tag}-{i}"), who, &service()))
+            (format!("sqs-{tag}-{i}"), kith::ekontakt(&format!("hn-{tag}-{i}"), who, &service()))
         })
         .collect()
 }
 
 /// Delivers the batch, then redelivers what failed (up to 6 times, as maxReceiveCount 5 + the
 /// republisher would), with the fault active only for the first delivery's calls.
-async fn deliver_until_done(f: &LocalLambda, batch: &[(String, String)]) -> u32 {
-    let mut pending: Vec<(String, String)> = batch.to_vec();
+async fn deliver_until_done(f: &LocalLambda, batch: &[(String, OnQueue)]) -> u32 {
+    let mut pending: Vec<(String, OnQueue)> = batch.to_vec();
     let mut deliveries = 0;
     while !pending.is_empty() && deliveries < 6 {
         deliveries += 1;
-        let event: Vec<(&str, String)> = pending.iter().map(|(i, b)| (i.as_str(), b.clone())).collect();
-        let resp = f.invoke_within(sqs_event(&event), Duration::from_secs(60)).await.expect("handler answered");
+        let event: Vec<(&str, &OnQueue)> = pending.iter().map(|(i, q)| (i.as_str(), q)).collect();
+        let resp = f.invoke_within(kith_event(&event), Duration::from_secs(60)).await.expect("handler answered");
         let failed: HashSet<String> = failures(&resp).into_iter().collect();
         pending.retain(|(i, _)| failed.contains(i));
     }
@@ -77,10 +78,7 @@ async fn count(w: &World, tag: &str) -> (usize, usize, usize) {
     let out = drain(&w.sqs, w.stack.queue("ToHelsenorgeQueue")).await;
     let recs: Vec<_> = out
         .iter()
-        .filter_map(|o| match &o.message {
-            OutMessage::Apprec(a) if a.answers_message_id.starts_with(&prefix) => Some((o.id.clone(), a.clone())),
-            _ => None,
-        })
+        .filter_map(|o| kith::apprec_of(o).filter(|a| a.answers_message_id.starts_with(&prefix)).map(|a| (o.id.clone(), a)))
         .collect();
     let rejected = recs.iter().filter(|(_, a)| a.status == AppRecStatus::Rejected).count();
     let answered: HashSet<&str> = recs.iter().map(|(_, a)| a.answers_message_id.as_str()).collect();
@@ -132,23 +130,23 @@ async fn r_in_3_throttling_and_5xx_at_every_pre_commit_call_lose_nothing() {
 async fn r_in_3_function_killed_mid_batch_and_restarted_processes_each_message_once() {
     let w = world("faults-restart").await;
     let batch = bodies("restart");
-    let event: Vec<(&str, String)> = batch.iter().map(|(i, b)| (i.as_str(), b.clone())).collect();
+    let event: Vec<(&str, &OnQueue)> = batch.iter().map(|(i, q)| (i.as_str(), q)).collect();
 
     // The batch's writes are lost in flight; the function is killed before it answers.
     w.proxy.fail("TransactWriteItems", Fault::Blackhole, 1000);
     w.proxy.fail("PutItem", Fault::Blackhole, 1000);
     let first = LocalLambda::start("inbound-message", &w.env).await;
-    let answered = first.try_invoke_within(sqs_event(&event), Duration::from_secs(3)).await;
+    let answered = first.try_invoke_within(kith_event(&event), Duration::from_secs(3)).await;
     assert!(answered.is_none(), "the first invocation hangs on its writes");
     first.stop().await;
     w.proxy.clear();
 
     // A fresh process takes the redelivered batch.
     let second = LocalLambda::start("inbound-message", &w.env).await;
-    let resp = second.invoke(sqs_event(&event)).await.expect("handler answered");
+    let resp = second.invoke(kith_event(&event)).await.expect("handler answered");
     assert!(failures(&resp).is_empty(), "{resp}");
     // And SQS delivers it once more (at least once): nothing new happens.
-    let resp = second.invoke(sqs_event(&event)).await.expect("handler answered");
+    let resp = second.invoke(kith_event(&event)).await.expect("handler answered");
     assert!(failures(&resp).is_empty(), "{resp}");
     let (delivered, rejected, duplicates) = count(&w, "restart").await;
     println!("restart mid-batch: in 10, delivered {delivered}, rejected {rejected}, duplicates {duplicates}, lost-in-flight requests {:?}", w.proxy.injected());

@@ -6,21 +6,27 @@ use std::collections::BTreeMap;
 use aws_sdk_dynamodb::Client as Ddb;
 use aws_sdk_sqs::Client as Sqs;
 use e2e::counting::CallCounter;
-use e2e::sqs::{drain, failures, sqs_event};
+use e2e::sqs::{drain, failures, kith_event};
 use e2e::stack::sdk_config;
 use e2e::{LocalLambda, LocalStack};
-use serde_json::{Value, json};
+use serde_json::Value;
 use shared::adapters::aws::dynamo::Dynamo;
 use shared::adapters::aws::sqs::SqsOutbox;
+use shared::adapters::her_directory::CachedHerDirectory;
 use shared::adapters::memory::SystemClock;
 use shared::app::RecordIn;
 use shared::app::inbound::InboundService;
+use shared::app::kith_inbound::{KithInboundService, Transport};
 use shared::app::pipeline::Pipeline;
 use shared::domain::appointment::{AssignmentStatus, CANCELLED_TEXT};
 use shared::domain::message::{Outgoing, OutMessage};
 use shared::domain::receipt::{AppRecStatus, KithErrorCode, ReceiptFact};
 use shared::domain::{IdMode, ServiceKey};
+use shared::fixtures::kith;
 use shared::fixtures::{self, CITIZEN, consented_citizen, id, service, ts};
+use shared::kith::AppRecStatusCode;
+use shared::kith::msghead::{KithDocument, read_document};
+use shared::kith::ReadLimits;
 use shared::ports::{ActivationStore, AppointmentStore, MessageStore};
 
 struct Env {
@@ -46,13 +52,17 @@ async fn to_helsenorge(e: &Env) -> Vec<Outgoing> {
     drain(&e.sqs, e.stack.queue("ToHelsenorgeQueue")).await
 }
 
-/// The AppRecs sent: JSON ones as they are, KITH AppRec documents read back into the domain's.
+/// The AppRecs sent (KITH AppRec documents), read back into the domain's.
 fn apprecs(out: &[Outgoing]) -> Vec<shared::domain::AppRec> {
+    out.iter().filter_map(kith::apprec_of).collect()
+}
+
+/// The `RefToParent` of each MsgHead sent (a dialog message in a conversation).
+fn replies_to(out: &[Outgoing]) -> Vec<String> {
     out.iter()
         .filter_map(|o| match &o.message {
-            OutMessage::Apprec(a) => Some(a.clone()),
-            OutMessage::Wire(w) => match shared::kith::msghead::read_document(w.body.as_bytes(), shared::kith::ReadLimits::INBOUND) {
-                Ok(shared::kith::msghead::KithDocument::AppRec(a)) => Some(shared::app::kith_edge::domain_apprec(&a)),
+            OutMessage::Wire(w) => match read_document(w.body.as_bytes(), ReadLimits::INBOUND) {
+                Ok(KithDocument::MsgHead(m)) => m.conversation.map(|(parent, _)| parent),
                 _ => None,
             },
             _ => None,
@@ -60,15 +70,11 @@ fn apprecs(out: &[Outgoing]) -> Vec<shared::domain::AppRec> {
         .collect()
 }
 
-fn envelope(message_id: &str, message: Value) -> String {
-    json!({"version": 1, "messageId": message_id, "sentAt": "2026-03-01T10:00:00Z", "message": message}).to_string()
-}
-
 #[tokio::test]
 async fn r_in_1_admitted_message_is_journaled_delivered_and_answered_ok() {
     let e = env("admit").await;
-    let body = fixtures::dialog_json("hn-e2e-1", CITIZEN, &service());
-    let resp = e.lambda.invoke(sqs_event(&[("sqs-1", body)])).await.expect("handler succeeded");
+    let message = kith::ekontakt("hn-e2e-1", CITIZEN, &service());
+    let resp = e.lambda.invoke(kith_event(&[("sqs-1", &message)])).await.expect("handler succeeded");
     assert!(failures(&resp).is_empty(), "{resp}");
     let journal = e.store.journal(&id(CITIZEN)).await.unwrap();
     assert_eq!(journal.len(), 1);
@@ -96,17 +102,21 @@ async fn r_in_2_each_rejection_reason_is_answered_with_its_code_and_nothing_is_d
     let mut c2 = c.clone();
     c2.record_card.insert(not_activated.clone());
     e.store.put_citizen(&c2).await.unwrap();
+    for s in [&not_received, &not_synced, &not_activated] {
+        e.store.put_her(&kith::her_entry_for(s)).await.unwrap();
+    }
 
+    // An invalid national id is refused at the KITH edge (8221 E31), which the domain reads as E10.
     let cases = [
-        ("hn-unknown", fixtures::dialog_json("hn-unknown", fixtures::REPRESENTATIVE, &service()), KithErrorCode::E35),
-        ("hn-noconsent", fixtures::dialog_json("hn-noconsent", fixtures::CITIZEN_2032, &service()), KithErrorCode::E35),
-        ("hn-notrecv", fixtures::dialog_json("hn-notrecv", CITIZEN, &not_received), KithErrorCode::E35),
-        ("hn-notact", fixtures::dialog_json("hn-notact", CITIZEN, &not_activated), KithErrorCode::E21),
-        ("hn-notsync", fixtures::dialog_json("hn-notsync", CITIZEN, &not_synced), KithErrorCode::E21),
-        ("hn-badid", fixtures::dialog_json("hn-badid", "12345678901", &service()), KithErrorCode::E10),
+        ("hn-unknown", kith::ekontakt("hn-unknown", fixtures::REPRESENTATIVE, &service()), KithErrorCode::E35),
+        ("hn-noconsent", kith::ekontakt("hn-noconsent", fixtures::CITIZEN_2032, &service()), KithErrorCode::E35),
+        ("hn-notrecv", kith::ekontakt("hn-notrecv", CITIZEN, &not_received), KithErrorCode::E35),
+        ("hn-notact", kith::ekontakt("hn-notact", CITIZEN, &not_activated), KithErrorCode::E21),
+        ("hn-notsync", kith::ekontakt("hn-notsync", CITIZEN, &not_synced), KithErrorCode::E21),
+        ("hn-badid", kith::ekontakt("hn-badid", "12345678901", &service()), KithErrorCode::E10),
     ];
-    let records: Vec<(&str, String)> = cases.iter().map(|(id, b, _)| (*id, b.clone())).collect();
-    let resp = e.lambda.invoke(sqs_event(&records)).await.expect("handler succeeded");
+    let records: Vec<(&str, &kith::OnQueue)> = cases.iter().map(|(id, q, _)| (*id, q)).collect();
+    let resp = e.lambda.invoke(kith_event(&records)).await.expect("handler succeeded");
     assert!(failures(&resp).is_empty(), "{resp}");
     let recs: BTreeMap<String, _> =
         apprecs(&to_helsenorge(&e).await).into_iter().map(|a| (a.answers_message_id.clone(), a)).collect();
@@ -127,19 +137,19 @@ async fn r_in_2_each_rejection_reason_is_answered_with_its_code_and_nothing_is_d
 async fn r_in_3_same_message_delivered_5_times_concurrently_yields_one_of_everything() {
     let e = env("dup").await;
     let second = LocalLambda::start("inbound-message", &e.stack.function_env("InboundMessageFunction")).await;
-    let body = fixtures::dialog_json("hn-dup", CITIZEN, &service());
+    let body = kith::ekontakt("hn-dup", CITIZEN, &service());
     // Three copies in one batch (processed concurrently) and two in a batch on a second instance.
-    let b1 = sqs_event(&[("s1", body.clone()), ("s2", body.clone()), ("s3", body.clone())]);
-    let b2 = sqs_event(&[("s4", body.clone()), ("s5", body.clone())]);
+    let b1 = kith_event(&[("s1", &body), ("s2", &body), ("s3", &body)]);
+    let b2 = kith_event(&[("s4", &body), ("s5", &body)]);
     let (r1, r2) = tokio::join!(e.lambda.invoke(b1), second.invoke(b2));
     let failed: Vec<String> = failures(&r1.unwrap()).into_iter().chain(failures(&r2.unwrap())).collect();
     assert!(failed.len() <= 4, "at least one delivery succeeded");
     assert_eq!(e.store.journal(&id(CITIZEN)).await.unwrap().len(), 1, "one journal entry");
     assert_eq!(e.store.inbox(&service().department).await.unwrap().len(), 1, "one inbox item");
     // The copies that were told to retry come back later (as SQS would) and are absorbed.
-    let retry: Vec<(&str, String)> = failed.iter().map(|id| (id.as_str(), body.clone())).collect();
+    let retry: Vec<(&str, &kith::OnQueue)> = failed.iter().map(|id| (id.as_str(), &body)).collect();
     if !retry.is_empty() {
-        let resp = e.lambda.invoke(sqs_event(&retry)).await.unwrap();
+        let resp = e.lambda.invoke(kith_event(&retry)).await.unwrap();
         assert!(failures(&resp).len() <= retry.len());
     }
     assert_eq!(apprecs(&to_helsenorge(&e).await).len(), 1, "one receipt");
@@ -151,10 +161,11 @@ async fn r_in_3_same_message_delivered_5_times_concurrently_yields_one_of_everyt
 #[tokio::test]
 async fn batch_with_one_poison_record_reports_only_that_record_and_records_it() {
     let e = env("poison").await;
-    let good = fixtures::dialog_json("hn-good", CITIZEN, &service());
+    let good = kith::ekontakt("hn-good", CITIZEN, &service());
+    let poison = kith::OnQueue { body: "Dette er ikke XML og har ingen MsgId".into(), attributes: vec![] };
     let resp = e
         .lambda
-        .invoke(sqs_event(&[("ok-1", good), ("poison-1", "{\"not\": an envelope".into())]))
+        .invoke(kith_event(&[("ok-1", &good), ("poison-1", &poison)]))
         .await
         .expect("handler succeeded");
     assert_eq!(failures(&resp), vec!["poison-1".to_string()]);
@@ -174,18 +185,14 @@ async fn r_apt_5_cancellations_on_the_appointment_table_survive_redating() {
         fixtures::regular("r1", &service()),
     ];
     e.store.replace_plan(&id(CITIZEN), &service(), 0, &plan).await.unwrap();
-    let msg = |kind: &str, extra: Value| {
-        let mut m = json!({"kind": kind, "citizen": CITIZEN, "sender": {"role": "citizen"}, "service": service()});
-        m.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
-        m
-    };
+    let day = |d: &str| d.parse().unwrap();
     let events = [
-        ("c1", envelope("hn-c1", msg("cancel-appointment", json!({"assignment": "a1"})))),
-        ("c2", envelope("hn-c2", msg("cancel-appointment", json!({"assignment": "r1"})))),
-        ("c3", envelope("hn-c3", msg("cancel-period", json!({"from": "2026-03-03", "to": "2026-03-04"})))),
+        ("c1", kith::cancel_appointment("hn-c1", CITIZEN, &service(), "a1")),
+        ("c2", kith::cancel_appointment("hn-c2", CITIZEN, &service(), "r1")),
+        ("c3", kith::cancel_period("hn-c3", CITIZEN, &service(), day("2026-03-03"), day("2026-03-04"))),
     ];
-    let records: Vec<(&str, String)> = events.iter().map(|(i, b)| (*i, b.clone())).collect();
-    let resp = e.lambda.invoke(sqs_event(&records)).await.unwrap();
+    let records: Vec<(&str, &kith::OnQueue)> = events.iter().map(|(i, q)| (*i, q)).collect();
+    let resp = e.lambda.invoke(kith_event(&records)).await.unwrap();
     assert!(failures(&resp).is_empty(), "{resp}");
 
     let now: BTreeMap<String, _> =
@@ -198,10 +205,7 @@ async fn r_apt_5_cancellations_on_the_appointment_table_survive_redating() {
         "regular: never cancelled alone (hn-c2), paused by the period (hn-c3)"
     );
     let out = to_helsenorge(&e).await;
-    assert!(
-        out.iter().any(|o| matches!(&o.message, OutMessage::DialogMessage { in_reply_to: Some(r), .. } if r == "hn-c2")),
-        "return message for the refused regular cancellation"
-    );
+    assert_eq!(replies_to(&out), vec!["hn-c2".to_string()], "return message for the refused regular cancellation");
 
     // R-APT-5: the EPJ re-dates the plan; the kept cancellations come back.
     let fresh = vec![
@@ -234,16 +238,12 @@ async fn r_out_3_apprec_in_updates_the_outbound_status_and_unknown_is_recorded()
         })
         .await
         .unwrap();
-    let rejected = envelope(
-        "hn-r1",
-        json!({"kind": "apprec", "answersMessageId": "out-1", "status": "rejected",
-               "errors": [{"code": "E35", "reason": "Pasient ukjent"}]}),
-    );
-    let unknown = envelope("hn-r2", json!({"kind": "apprec", "answersMessageId": "out-404", "status": "ok"}));
-    let resp = e.lambda.invoke(sqs_event(&[("r1", rejected), ("r2", unknown)])).await.unwrap();
+    let rejected = kith::apprec("hn-r1", "out-1", AppRecStatusCode::Rejected, &service());
+    let unknown = kith::apprec("hn-r2", "out-404", AppRecStatusCode::Ok, &service());
+    let resp = e.lambda.invoke(kith_event(&[("r1", &rejected), ("r2", &unknown)])).await.unwrap();
     assert!(failures(&resp).is_empty(), "{resp}");
     match e.store.outbound_receipt("out-1").await.unwrap() {
-        Some(ReceiptFact::Rejected { reason, .. }) => assert_eq!(reason, "E35: Pasient ukjent"),
+        Some(ReceiptFact::Rejected { reason, .. }) => assert_eq!(reason, "E35: Pasienten finnes ikke."),
         other => panic!("expected rejected, got {other:?}"),
     }
     assert!(e.store.dead_letter("hn-r2").await.unwrap().is_some(), "unknown AppRec recorded");
@@ -251,7 +251,9 @@ async fn r_out_3_apprec_in_updates_the_outbound_status_and_unknown_is_recorded()
     e.lambda.stop().await;
 }
 
-/// Counts the AWS calls of one batch of 10 admitted messages, in process with counting clients.
+/// Counts the AWS calls of one batch of 10 admitted messages, in process with counting clients,
+/// through the KITH edge as the function runs it (the HER-id directory read through its cache;
+/// a first batch warms it, as the first messages of a Lambda instance do).
 #[tokio::test]
 async fn calls_per_admitted_message_are_one_read_one_transaction_and_batched_sends() {
     let stack = LocalStack::provision("calls");
@@ -262,7 +264,7 @@ async fn calls_per_admitted_message_are_one_read_one_transaction_and_batched_sen
     store.put_citizen(&consented_citizen(CITIZEN, &service())).await.unwrap();
     fixtures::seed_usable_activation(&store, &service()).await.unwrap();
     store.put_her(&shared::fixtures::her_entry()).await.unwrap();
-    let svc = InboundService {
+    let inbound = InboundService {
         gate: store.clone(),
         appointments: store.clone(),
         outbound: store.clone(),
@@ -275,15 +277,14 @@ async fn calls_per_admitted_message_are_one_read_one_transaction_and_batched_sen
         },
         id_mode: IdMode::Production,
     };
-    let records: Vec<RecordIn> = (0..10)
-        .map(|i| RecordIn {
-            sqs_message_id: format!("s{i}"),
-            body: fixtures::dialog_json(&format!("hn-count-{i}"), CITIZEN, &service()),
-            receive_count: 1,
-        })
-        .collect();
+    let svc = KithInboundService { inbound, directory: CachedHerDirectory::new(store.clone(), SystemClock) };
+    let batch = |tag: &str| -> Vec<(RecordIn, Transport)> {
+        (0..10).map(|i| kith::record(&format!("s{i}"), &kith::ekontakt(&format!("hn-{tag}-{i}"), CITIZEN, &service()))).collect()
+    };
+    assert!(svc.handle_batch(&batch("warm"), 4).await.is_empty());
     counter.reset();
-    let failed = svc.handle_batch(&records, 4).await;
+    let counted = batch("count");
+    let failed = svc.handle_batch(&counted, 4).await;
     assert!(failed.is_empty());
     let c = counter.counts();
     println!("AWS calls for a batch of 10 admitted messages: {c:?}");
@@ -291,7 +292,17 @@ async fn calls_per_admitted_message_are_one_read_one_transaction_and_batched_sen
     assert_eq!(counter.get("dynamodb.TransactWriteItems"), 10, "one transaction per message");
     assert_eq!(counter.get("sqs.SendMessageBatch"), 1, "receipts sent in one batch");
     assert_eq!(counter.get("dynamodb.BatchWriteItem"), 1, "sent-markers in one batch");
-    assert_eq!(c.values().sum::<u32>(), 22, "nothing else: {c:?}");
+    assert_eq!(c.values().sum::<u32>(), 22, "nothing else (routing is cached): {c:?}");
+
+    // #16 item 7: the same 10 redelivered are answered from the idempotency record read with
+    // the gate's facts: one DynamoDB call each, nothing written, nothing sent.
+    counter.reset();
+    assert!(svc.handle_batch(&counted, 4).await.is_empty());
+    let c = counter.counts();
+    println!("AWS calls for 10 redelivered duplicates: {c:?}");
+    assert_eq!(counter.calls_to("dynamodb"), 10, "one DynamoDB call per duplicate: {c:?}");
+    assert_eq!(counter.get("dynamodb.BatchGetItem"), 10);
+    assert_eq!(counter.calls_to("sqs"), 0, "nothing sent again: {c:?}");
 }
 
 /// Every sample event in events/inbound-message runs through the function on the sample EPJ

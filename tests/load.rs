@@ -10,17 +10,17 @@ use std::time::{Duration, Instant};
 
 use aws_sdk_dynamodb::Client as Ddb;
 use aws_sdk_sqs::Client as Sqs;
-use e2e::sqs::{drain, failures, sqs_event};
+use e2e::sqs::{drain, failures, kith_event};
 use e2e::stack::sdk_config;
 use e2e::{LocalLambda, LocalStack, quantile_ms};
 use futures::StreamExt;
 use shared::adapters::aws::dynamo::Dynamo;
-use shared::domain::message::OutMessage;
+use shared::fixtures::kith::{self, OnQueue};
 use shared::fixtures::{self, CITIZEN, consented_citizen, id, service};
 use shared::ports::MessageStore;
 
-/// SQS records of one batch: (message id, body).
-type Batch = Vec<(String, String)>;
+/// SQS records of one batch: (message id, KITH body with its transport attributes).
+type Batch = Vec<(String, OnQueue)>;
 
 #[tokio::test]
 async fn r_in_3_load_run_loses_nothing_and_duplicates_nothing() {
@@ -30,11 +30,12 @@ async fn r_in_3_load_run_loses_nothing_and_duplicates_nothing() {
     let store = Dynamo::new(Ddb::new(&sdk), stack.tables());
     store.put_citizen(&consented_citizen(CITIZEN, &service())).await.unwrap();
     fixtures::seed_usable_activation(&store, &service()).await.unwrap();
+    store.put_her(&fixtures::her_entry()).await.unwrap();
     let env = stack.function_env("InboundMessageFunction");
     let instances = [LocalLambda::start("inbound-message", &env).await, LocalLambda::start("inbound-message", &env).await];
 
-    let messages: Vec<(String, String)> =
-        (0..n).map(|i| (format!("sqs-load-{i}"), fixtures::dialog_json(&format!("hn-load-{i}"), CITIZEN, &service()))).collect();
+    let messages: Batch =
+        (0..n).map(|i| (format!("sqs-load-{i}"), kith::ekontakt(&format!("hn-load-{i}"), CITIZEN, &service()))).collect();
     let mut batches: Vec<Batch> = messages.chunks(10).map(<[_]>::to_vec).collect();
     let redelivered: Vec<Batch> = batches.iter().step_by(10).cloned().collect();
     batches.extend(redelivered);
@@ -51,9 +52,9 @@ async fn r_in_3_load_run_loses_nothing_and_duplicates_nothing() {
             .map(|(k, batch)| {
                 let f = &instances[k % instances.len()];
                 async move {
-                    let event: Vec<(&str, String)> = batch.iter().map(|(i, b)| (i.as_str(), b.clone())).collect();
+                    let event: Vec<(&str, &OnQueue)> = batch.iter().map(|(i, q)| (i.as_str(), q)).collect();
                     let t = Instant::now();
-                    let resp = f.invoke_within(sqs_event(&event), Duration::from_secs(120)).await.expect("handler answered");
+                    let resp = f.invoke_within(kith_event(&event), Duration::from_secs(120)).await.expect("handler answered");
                     (batch, t.elapsed(), failures(&resp))
                 }
             })
@@ -64,7 +65,7 @@ async fn r_in_3_load_run_loses_nothing_and_duplicates_nothing() {
         for (batch, took, failed) in results {
             latencies.push(took);
             failed_records += failed.len();
-            let again: Vec<(String, String)> = batch.into_iter().filter(|(i, _)| failed.contains(i)).collect();
+            let again: Batch = batch.into_iter().filter(|(i, _)| failed.contains(i)).collect();
             if !again.is_empty() {
                 pending.push(again);
             }
@@ -77,13 +78,7 @@ async fn r_in_3_load_run_loses_nothing_and_duplicates_nothing() {
     let journaled: HashSet<&str> = journal.iter().map(|e| e.message_id.as_str()).collect();
     let inbox = store.inbox(&service().department).await.unwrap();
     let out = drain(&Sqs::new(&sdk), stack.queue("ToHelsenorgeQueue")).await;
-    let answered: HashSet<String> = out
-        .iter()
-        .filter_map(|o| match &o.message {
-            OutMessage::Apprec(a) => Some(a.answers_message_id.clone()),
-            _ => None,
-        })
-        .collect();
+    let answered: HashSet<String> = out.iter().filter_map(kith::apprec_of).map(|a| a.answers_message_id).collect();
     let answer_ids: HashSet<&str> = out.iter().map(|o| o.id.as_str()).collect();
     // A duplicate: a second journal entry or inbox item, or a second answer id for a message.
     let duplicates = (journal.len() - journaled.len()) + inbox.len().saturating_sub(journaled.len()) + answer_ids.len().saturating_sub(answered.len());

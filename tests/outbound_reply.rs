@@ -4,7 +4,7 @@
 
 use aws_sdk_dynamodb::Client as Ddb;
 use aws_sdk_sqs::Client as Sqs;
-use e2e::sqs::{drain, failures, sqs_event};
+use e2e::sqs::{drain, failures, kith_event, sqs_event};
 use shared::kith::msghead::{Content, KithDocument, MsgHead, read_document};
 use shared::kith::ReadLimits;
 use e2e::stack::sdk_config;
@@ -15,7 +15,9 @@ use shared::adapters::aws::dynamo::Dynamo;
 use shared::domain::message::{OutMessage, Outgoing};
 use shared::domain::receipt::OutboundStatus;
 use shared::domain::reply::{ReplyOutcome, ReplyResult};
+use shared::fixtures::kith;
 use shared::fixtures::{self, CITIZEN, consented_citizen, id, service};
+use shared::kith::AppRecStatusCode;
 use shared::ports::{MessageStore, OutboundStore};
 
 const SUBJECT: &str = "Svar om besøk hos Kari";
@@ -153,16 +155,10 @@ async fn r_out_3_sent_then_receipt_ok_rejected_or_missing_and_no_pii_in_logs() {
     let soon = sent.sent_at.checked_add(SignedDuration::from_mins(1)).unwrap();
     assert_eq!(sent.status(soon, deadline), OutboundStatus::Sent);
 
-    let apprec = |mid: &str, answers: &str, status: &str| {
-        json!({"version": 1, "messageId": mid, "sentAt": "2026-03-01T10:05:00Z",
-               "message": {"kind": "apprec", "answersMessageId": answers, "status": status,
-                           "errors": if status == "rejected" { json!([{"code": "E35", "reason": "Ukjent pasient"}]) } else { json!([]) }}})
-        .to_string()
-    };
-    let resp = inbound
-        .invoke(sqs_event(&[("a1", apprec("hn-a1", "r-ok", "ok")), ("a2", apprec("hn-a2", "r-rej", "rejected"))]))
-        .await
-        .unwrap();
+    // Helsenorge's AppRecs (KITH AppRec 1.1 with the bridge's attributes).
+    let ok = kith::apprec("hn-a1", "r-ok", AppRecStatusCode::Ok, &service());
+    let rejected = kith::apprec("hn-a2", "r-rej", AppRecStatusCode::Rejected, &service());
+    let resp = inbound.invoke(kith_event(&[("a1", &ok), ("a2", &rejected)])).await.unwrap();
     assert!(failures(&resp).is_empty());
 
     let status = |o: shared::domain::reply::OutboundMessage, now| o.status(now, deadline);
@@ -171,7 +167,7 @@ async fn r_out_3_sent_then_receipt_ok_rejected_or_missing_and_no_pii_in_logs() {
     let missing = e.store.reply("r-missing").await.unwrap().unwrap();
     let later = missing.sent_at.checked_add(deadline + SignedDuration::from_secs(1)).unwrap();
     assert_eq!(status(ok, later), OutboundStatus::ReceiptOk);
-    assert_eq!(status(rej, later), OutboundStatus::Rejected { reason: "E35: Ukjent pasient".into() });
+    assert_eq!(status(rej, later), OutboundStatus::Rejected { reason: "E35: Pasienten finnes ikke.".into() });
     assert_eq!(status(missing.clone(), soon), OutboundStatus::Sent);
     assert_eq!(status(missing, later), OutboundStatus::Missing, "injected clock past the deadline");
 
@@ -186,7 +182,7 @@ async fn r_out_3_sent_then_receipt_ok_rejected_or_missing_and_no_pii_in_logs() {
         let leaks: Vec<&str> = logs.lines().filter(|l| l.contains(CITIZEN)).take(3).collect();
         assert!(leaks.is_empty(), "{name} logged a national id:\n{}", leaks.join("\n"));
         assert!(!logs.contains(SUBJECT) && !logs.contains(BODY), "{name} logged message text");
-        assert!(!logs.contains("Ukjent pasient"), "{name} logged receipt text");
+        assert!(!logs.contains("Pasienten finnes ikke"), "{name} logged receipt text");
     }
     inbound.stop().await;
     e.outbound.stop().await;

@@ -5,10 +5,13 @@ use jiff::Timestamp;
 
 use crate::domain::appointment::{Assignment, AssignmentId, AssignmentStatus, Schedule};
 use crate::domain::consent::{AktivFacts, CitizenRecord};
+use crate::domain::message::{ENVELOPE_VERSION, InboundEnvelope, InboundMessage, RawSender};
 use crate::domain::org::{StaffFunction, StaffProfile};
 use crate::domain::{Activated, Activation, CodeListLinks, NationalId, ServiceKey};
 use crate::error::PortError;
 use crate::ports::{ActivationStore, SyncStore};
+
+pub mod kith;
 
 /// A citizen born 1982-10-30 (valid under the classic control digits).
 pub const CITIZEN: &str = "30108299920";
@@ -107,22 +110,21 @@ pub fn regular(assignment: &str, service: &ServiceKey) -> Assignment {
     }
 }
 
-/// An inbound dialog-message envelope as JSON.
-pub fn dialog_json(message_id: &str, citizen: &str, service: &ServiceKey) -> String {
-    serde_json::json!({
-        "version": 1,
-        "messageId": message_id,
-        "sentAt": "2026-03-01T10:00:00Z",
-        "message": {
-            "kind": "dialog-message",
-            "citizen": citizen,
-            "sender": {"role": "citizen"},
-            "service": service,
-            "subject": "Spørsmål om besøk",
-            "body": "Kan dere komme litt senere i morgen?"
-        }
-    })
-    .to_string()
+/// A citizen's dialog message as domain input: what the KITH edge makes of an EKONTAKT
+/// ([`kith::ekontakt`] is the same message as it arrives on `InboundQueue`).
+pub fn dialog(message_id: &str, citizen: &str, service: &ServiceKey) -> InboundEnvelope {
+    InboundEnvelope {
+        version: ENVELOPE_VERSION,
+        message_id: message_id.into(),
+        sent_at: ts("2026-03-01T10:00:00Z"),
+        message: InboundMessage::DialogMessage {
+            citizen: citizen.into(),
+            sender: RawSender::Citizen,
+            service: service.clone(),
+            subject: "Spørsmål om besøk".into(),
+            body: "Kan dere komme litt senere i morgen?".into(),
+        },
+    }
 }
 
 /// A staff reply request as the EPJ's dialog window sends it, from a nurse with access to
@@ -160,13 +162,7 @@ pub fn synthetic_id(n: u32) -> NationalId {
 /// The HER-id entry of `115/HS` (HER 80115 under the municipality's 80001), as the EPJ data
 /// loads it; the KITH samples in `events/kith/` are addressed to it.
 pub fn her_entry() -> crate::ports::HerEntry {
-    crate::ports::HerEntry {
-        her_id: "80115".into(),
-        name: "Hjemmesykepleien sone 115".into(),
-        parent_her_id: "80001".into(),
-        parent_name: "Eksempel kommune".into(),
-        service: service(),
-    }
+    kith::her_entry_for(&service())
 }
 
 #[cfg(test)]

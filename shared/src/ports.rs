@@ -29,15 +29,20 @@ pub struct GateFacts {
     pub citizen: Option<CitizenRecord>,
     /// The activation stored for exactly the service, if any (R-ACT-1).
     pub activation: Option<Activation>,
+    /// The message's idempotency record, when one was asked for and exists (R-IN-3): a
+    /// redelivered duplicate is answered from it on this one read.
+    pub processed: Option<Processed>,
 }
 
 /// Reads what the consent gate needs, in one round trip.
 pub trait GateReader: Send + Sync {
-    /// The citizen's record and the activation of `service`.
+    /// The citizen's record and the activation of `service`, and the idempotency record of
+    /// `message_id` when given (R-IN-3: a duplicate costs this one read).
     fn gate_facts(
         &self,
         citizen: &NationalId,
         service: &ServiceKey,
+        message_id: Option<&str>,
     ) -> impl Future<Output = Result<GateFacts, PortError>> + Send;
 }
 

@@ -14,18 +14,22 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use jiff::SignedDuration;
+use shared::adapters::her_directory::MemoryHerDirectory;
 use shared::adapters::memory::{ManualClock, MemoryDb};
 use shared::app::RecordIn;
 use shared::app::inbound::InboundService;
+use shared::app::kith_inbound::{KithInboundService, Transport};
 use shared::app::outbound::OutboundService;
 use shared::app::pipeline::Pipeline;
 use shared::app::republish::{RedrivePair, RepublishService};
 use shared::domain::dead_letter::{Alert, ParkedMessage, ParkedRecord, RecordedError};
-use shared::domain::message::{InboxItem, JournalEntry, OutMessage, Outgoing, envelope_head};
+use shared::domain::message::{InboxItem, JournalEntry, OutMessage, Outgoing};
+use shared::domain::AppRec;
 use shared::domain::receipt::{AppRecStatus, ReceiptFact};
 use shared::domain::reply::{OutboundMessage, ReplyOutcome};
 use shared::domain::{Assignment, DepartmentCode, IdMode, NationalId, ServiceKey};
 use shared::error::PortError;
+use shared::fixtures::kith;
 use shared::fixtures::{self, CITIZEN, consented_citizen, id, service, ts, usable_activation};
 use shared::ports::*;
 
@@ -90,7 +94,7 @@ macro_rules! faulty {
     };
 }
 
-faulty!(GateReader, fn gate_facts(&self, c: &NationalId, s: &ServiceKey) -> GateFacts;);
+faulty!(GateReader, fn gate_facts(&self, c: &NationalId, s: &ServiceKey, m: Option<&str>) -> GateFacts;);
 faulty!(MessageStore,
     fn record(&self, d: &Delivery) -> Recorded;
     fn mark_sent(&self, ids: &[String]) -> ();
@@ -233,7 +237,7 @@ where
 
 /// Helsenorge message ids of what ended parked.
 fn parked_ids(db: &MemoryDb) -> HashSet<String> {
-    db.state().parked.values().filter_map(|m| envelope_head(&m.body).message_id).collect()
+    db.state().parked.values().filter_map(|m| kith::message_id_of(&m.body)).collect()
 }
 
 /// Messages answered under more than one answer id: a real duplicate the receiver cannot see.
@@ -256,22 +260,25 @@ fn answer_ids_sent_twice(sent: &[Outgoing]) -> usize {
 async fn inbound_run(targets: Vec<Target>) -> Tally {
     let (db, clock) = world();
     let f = Faulty { db: db.clone(), plan: Arc::new(Mutex::new(Plan { targets, injected: 0 })) };
-    let svc = InboundService {
+    let inbound = InboundService {
         gate: f.clone(),
         appointments: f.clone(),
         outbound: f.clone(),
         pipeline: Pipeline { messages: f.clone(), outbox: f.clone(), dead_letters: f.clone(), clock: clock.clone(), source_queue: "InboundQueue".into() },
         id_mode: IdMode::Production,
     };
+    let svc = KithInboundService { inbound, directory: MemoryHerDirectory { entries: vec![fixtures::her_entry()] } };
     // 36 messages for a consented citizen, 4 for one not known (rejected with E35).
     let bodies: Vec<String> = (0..40)
         .map(|i| {
             let who = if i % 10 == 9 { fixtures::CITIZEN_2032 } else { CITIZEN };
-            fixtures::dialog_json(&format!("hn-fault-{i}"), who, &service())
+            kith::ekontakt(&format!("hn-fault-{i}"), who, &service()).body
         })
         .collect();
     let rounds = drive(&f, &clock, &bodies, |records| {
         let svc = &svc;
+        // Redelivered and republished records carry no transport attributes; the XML is the truth.
+        let records: Vec<_> = records.into_iter().map(|r| (r, Transport::default())).collect();
         async move { svc.handle_batch(&records, 10).await }
     })
     .await;
@@ -280,30 +287,15 @@ async fn inbound_run(targets: Vec<Target>) -> Tally {
     let journal: Vec<&JournalEntry> = s.journal.values().flatten().collect();
     let delivered: HashSet<&str> = journal.iter().map(|e| e.message_id.as_str()).collect();
     let inbox: Vec<&InboxItem> = s.inbox.values().flatten().collect();
-    let rejected: HashSet<String> = s
-        .sent
-        .iter()
-        .filter_map(|o| match &o.message {
-            OutMessage::Apprec(a) if a.status == AppRecStatus::Rejected => Some(a.answers_message_id.clone()),
-            _ => None,
-        })
-        .collect();
+    let recs: Vec<(AppRec, &str)> = s.sent.iter().filter_map(|o| kith::apprec_of(o).map(|a| (a, o.id.as_str()))).collect();
+    let rejected: HashSet<String> =
+        recs.iter().filter(|(a, _)| a.status == AppRecStatus::Rejected).map(|(a, _)| a.answers_message_id.clone()).collect();
     // Everything delivered or rejected was answered exactly once (one answer id per message).
-    let answered: HashSet<String> = s
-        .sent
-        .iter()
-        .filter_map(|o| match &o.message {
-            OutMessage::Apprec(a) => Some(a.answers_message_id.clone()),
-            _ => None,
-        })
-        .collect();
+    let answered: HashSet<String> = recs.iter().map(|(a, _)| a.answers_message_id.clone()).collect();
     for m in delivered.iter().map(|m| m.to_string()).chain(rejected.iter().cloned()) {
         assert!(answered.contains(&m) || parked.contains(&m), "{m} was answered");
     }
-    let apprecs = s.sent.iter().filter_map(|o| match &o.message {
-        OutMessage::Apprec(a) => Some((a.answers_message_id.as_str(), o.id.as_str())),
-        _ => None,
-    });
+    let apprecs = recs.iter().map(|(a, id)| (a.answers_message_id.as_str(), *id));
     let duplicates = (journal.len() - delivered.len())
         + (inbox.len() - inbox.iter().map(|i| i.message_id.as_str()).collect::<HashSet<_>>().len())
         + answered_twice(apprecs);

@@ -11,14 +11,15 @@
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
 use serde_json::json;
+use shared::adapters::her_directory::MemoryHerDirectory;
 use shared::adapters::memory::{ManualClock, MemoryDb};
+use shared::app::kith_inbound::{KithInboundService, Transport};
 use shared::app::RecordIn;
 use shared::app::icon::parse_query;
 use shared::app::inbound::InboundService;
 use shared::app::outbound::OutboundService;
 use shared::app::pipeline::Pipeline;
 use shared::app::sync::SyncService;
-use shared::domain::message::{envelope_head, parse_envelope};
 use shared::domain::{IdMode, NationalId};
 use shared::fixtures::{self, CITIZEN, consented_citizen, id, service, ts, usable_activation};
 
@@ -33,7 +34,7 @@ fn runner() -> TestRunner {
 /// Valid bodies of every kind, plus the whole bad-input corpus.
 fn seeds() -> Vec<String> {
     let mut seeds = vec![
-        fixtures::dialog_json("hn-seed-1", CITIZEN, &service()),
+        fixtures::kith::ekontakt("hn-seed-1", CITIZEN, &service()).body,
         json!({"version": 1, "messageId": "hn-seed-2", "sentAt": "2026-03-29T00:30:00Z", "message": {
             "kind": "appointment-cancellation", "citizen": CITIZEN, "sender": {"role": "citizen"},
             "service": service(), "assignmentId": "A-1", "start": "2026-03-29T01:30:00+01:00"}})
@@ -221,16 +222,25 @@ fn pipeline(db: &MemoryDb, clock: &ManualClock, queue: &str) -> Pipeline<MemoryD
     Pipeline { messages: db.clone(), outbox: db.clone(), dead_letters: db.clone(), clock: clock.clone(), source_queue: queue.into() }
 }
 
-type Inbound = InboundService<MemoryDb, MemoryDb, MemoryDb, MemoryDb, MemoryDb, MemoryDb, ManualClock>;
+type Inbound = KithInboundService<MemoryDb, MemoryDb, MemoryDb, MemoryDb, MemoryDb, MemoryDb, ManualClock, MemoryHerDirectory>;
 
+/// inbound-message's use case behind its KITH edge (the only way into it).
 fn inbound(db: &MemoryDb, clock: &ManualClock, id_mode: IdMode) -> Inbound {
-    InboundService {
-        gate: db.clone(),
-        appointments: db.clone(),
-        outbound: db.clone(),
-        pipeline: pipeline(db, clock, "InboundQueue"),
-        id_mode,
+    KithInboundService {
+        inbound: InboundService {
+            gate: db.clone(),
+            appointments: db.clone(),
+            outbound: db.clone(),
+            pipeline: pipeline(db, clock, "InboundQueue"),
+            id_mode,
+        },
+        directory: MemoryHerDirectory { entries: vec![fixtures::her_entry()] },
     }
+}
+
+/// Records without transport attributes (as a republished message arrives).
+fn bare(records: Vec<RecordIn>) -> Vec<(RecordIn, Transport)> {
+    records.into_iter().map(|r| (r, Transport::default())).collect()
 }
 
 fn rt() -> tokio::runtime::Runtime {
@@ -283,8 +293,6 @@ fn xml_seeds() -> Vec<String> {
 
 #[test]
 fn r_in_2_fuzzed_kith_xml_is_answered_or_dead_lettered_never_silent() {
-    use shared::adapters::her_directory::MemoryHerDirectory;
-    use shared::app::kith_inbound::{KithInboundService, Transport};
     let rt = rt();
     let seen = Seen::default();
     let seeds = xml_seeds();
@@ -320,11 +328,9 @@ fn r_in_2_fuzzed_inbound_messages_are_answered_or_dead_lettered_never_silent() {
     let seen = Seen::default();
     runner()
         .run(&input(), |body| {
-            let _ = parse_envelope(&body);
-            let _ = envelope_head(&body);
             let (db, clock) = world();
             let svc = inbound(&db, &clock, IdMode::Production);
-            let failed = rt.block_on(svc.handle_batch(&record(body), 10));
+            let failed = rt.block_on(svc.handle_batch(&bare(record(body)), 10));
             accounted(&db, &failed, &seen)
         })
         .expect("inbound-message survives fuzzing");
@@ -419,12 +425,9 @@ fn r_cit_6_fuzzed_national_ids_never_panic_and_never_show_in_logs() {
                 // logs at every level; the rejection of an invalid one must not quote it either.
                 let (db, clock) = world();
                 let svc = inbound(&db, &clock, IdMode::Test);
-                let from_rep = json!({"version": 1, "messageId": "hn-fuzz-rep", "sentAt": "2026-03-01T10:00:00Z", "message": {
-                    "kind": "dialog-message", "citizen": CITIZEN, "sender": {"role": "representative", "representative": s},
-                    "service": service(), "subject": "Hei", "body": "Tekst"}});
                 let batch = [
-                    RecordIn { sqs_message_id: "sqs-fuzz-1".into(), body: fixtures::dialog_json("hn-fuzz-cit", &s, &service()), receive_count: 1 },
-                    RecordIn { sqs_message_id: "sqs-fuzz-2".into(), body: from_rep.to_string(), receive_count: 1 },
+                    fixtures::kith::record("sqs-fuzz-1", &fixtures::kith::ekontakt("hn-fuzz-cit", &s, &service())),
+                    fixtures::kith::record("sqs-fuzz-2", &fixtures::kith::ekontakt_from_representative("hn-fuzz-rep", CITIZEN, &s, &service())),
                 ];
                 rt.block_on(svc.handle_batch(&batch, 10));
                 let out = logs.take();

@@ -164,3 +164,28 @@ async fn r_in_2_a_body_without_any_id_is_a_dead_letter() {
     let out = run(&svc, "<MsgHead><MsgId>hn-broken-1</MsgId>", &Transport::default()).await;
     assert!(matches!(out, KithOutcome::Rejected(_, ErrorCode::T01)), "{out:?}");
 }
+
+/// `DIALOG_INNBYGGER_TIMERESERVASJON` takes no AppRec (Helsenorge's page on the process): a
+/// cancellation is applied and answered with nothing; a refused one is recorded for support.
+#[tokio::test]
+async fn r_apt_2_timereservasjon_cancels_without_an_apprec_and_a_refusal_is_recorded_for_support() {
+    let (svc, db) = setup();
+    let as_timereservasjon = |q: shared::fixtures::kith::OnQueue| {
+        q.body.replace("DIALOG_INNBYGGER_AVTALEAVBESTILLING", "DIALOG_INNBYGGER_TIMERESERVASJON")
+    };
+    let cancel = as_timereservasjon(shared::fixtures::kith::cancel_appointment("hn-tr-1", CITIZEN, &service(), "A-1001"));
+    let out = run(&svc, &cancel, &Transport::default()).await;
+    assert!(matches!(out, KithOutcome::Domain(Outcome::Delivered(_))), "{out:?}");
+    assert!(matches!(db.state().plans[&(id(CITIZEN), service())]["A-1001"].status, shared::domain::appointment::AssignmentStatus::Lapsed { .. }));
+    assert_eq!(db.journal(&id(CITIZEN)).await.unwrap().len(), 1);
+    assert!(wire(&db).is_empty(), "no AppRec for this process");
+
+    let unknown = as_timereservasjon(shared::fixtures::kith::cancel_appointment("hn-tr-2", CITIZEN, &service(), "NO-SUCH"));
+    let out = run(&svc, &unknown, &Transport::default()).await;
+    assert!(matches!(out, KithOutcome::Domain(Outcome::Rejected(..))), "{out:?}");
+    assert!(wire(&db).is_empty(), "no AppRec for a refusal either");
+    let recorded = db.state().dead_letters.get("hn-tr-2").cloned().expect("recorded for support");
+    assert_eq!(recorded.kind.as_deref(), Some("DIALOG_INNBYGGER_TIMERESERVASJON"));
+    assert!(!recorded.error.contains(CITIZEN));
+    assert_eq!(run(&svc, &unknown, &Transport::default()).await, KithOutcome::Domain(Outcome::Duplicate), "recorded once");
+}

@@ -201,10 +201,11 @@ async fn r_out_3_receipt_ok_rejected_and_missing() {
         json!({"version": 1, "messageId": mid, "sentAt": "2026-03-01T10:05:00Z",
                "message": {"kind": "apprec", "answersMessageId": answers, "status": status,
                            "errors": if status == "rejected" { json!([{"code": "E35", "reason": "Ukjent"}]) } else { json!([]) }}})
-        .to_string()
     };
-    inbound.process(&apprec("hn-a1", "r-ok", "ok")).await.unwrap();
-    inbound.process(&apprec("hn-a2", "r-rej", "rejected")).await.unwrap();
+    // Domain input (the KITH edge's reading of AppRec documents is tested in kith_inbound.rs).
+    for (mid, answers, status) in [("hn-a1", "r-ok", "ok"), ("hn-a2", "r-rej", "rejected")] {
+        inbound.process_envelope(serde_json::from_value(apprec(mid, answers, status)).unwrap(), &|o| Some(o)).await.unwrap();
+    }
     let deadline = SignedDuration::from_hours(1);
     let status = |id: &str, now| {
         let o = db.state().outbound[id].clone();

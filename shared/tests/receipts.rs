@@ -12,7 +12,7 @@ use shared::app::inbound::{InboundService, Outcome as InOutcome};
 use shared::app::outbound::{Outcome, OutboundService};
 use shared::app::pipeline::{Answered, Pipeline};
 use shared::app::RecordIn;
-use shared::domain::message::{OutMessage, Outgoing};
+use shared::domain::message::{InboundEnvelope, OutMessage, Outgoing};
 use shared::domain::receipt::{Flag, OutboundStatus, SEND_FAILED_TEXT};
 use shared::domain::IdMode;
 use shared::error::PortError;
@@ -87,11 +87,13 @@ fn record(sqs_id: &str, body: String) -> Vec<RecordIn> {
     vec![RecordIn { sqs_message_id: sqs_id.into(), body, receive_count: 1 }]
 }
 
-fn apprec(message_id: &str, answers: &str, status: &str) -> String {
-    json!({"version": 1, "messageId": message_id, "sentAt": "2026-03-01T10:00:00Z",
+/// An AppRec in, as domain input (written as JSON for brevity; the KITH edge's reading of
+/// AppRec documents is tested in `kith_inbound.rs`).
+fn apprec(message_id: &str, answers: &str, status: &str) -> InboundEnvelope {
+    serde_json::from_value(json!({"version": 1, "messageId": message_id, "sentAt": "2026-03-01T10:00:00Z",
            "message": {"kind": "apprec", "answersMessageId": answers, "status": status,
-                       "errors": [{"code": "E10", "reason": "Vedlegg 2 kunne ikke leses"}]}})
-    .to_string()
+                       "errors": [{"code": "E10", "reason": "Vedlegg 2 kunne ikke leses"}]}}))
+    .expect("valid domain input")
 }
 
 const DEADLINE: SignedDuration = SignedDuration::from_hours(1);
@@ -127,7 +129,7 @@ async fn r_out_3_apprec_status_3_gets_its_own_status_not_a_plain_green_check() {
     let out = w.outbound.process(&fixtures::reply_request("r-2", "115").to_string()).await.unwrap();
     let Outcome::Sent(p) = &out else { panic!("sent: {out:?}") };
     assert!(w.outbound.pipeline.send_pending(&[p]).await.unwrap().is_empty());
-    let answered = w.inbound.process(&apprec("hn-ar-1", "r-2", "ok-with-errors")).await.unwrap();
+    let answered = w.inbound.process_envelope(apprec("hn-ar-1", "r-2", "ok-with-errors"), &|o| Some(o)).await.unwrap();
     assert_eq!(answered, InOutcome::ReceiptApplied);
     let status = w.db.reply("r-2").await.unwrap().unwrap().status(w.clock.now(), DEADLINE);
     assert_eq!(status, OutboundStatus::ReceiptOkWithErrors { reason: "E10: Vedlegg 2 kunne ikke leses".into() });
@@ -146,12 +148,14 @@ async fn r_out_3_apprec_for_the_return_message_finds_its_record() {
     let cancel = json!({"version": 1, "messageId": "hn-c2", "sentAt": "2026-03-01T10:00:00Z",
         "message": {"kind": "cancel-appointment", "citizen": CITIZEN, "sender": {"role": "citizen"},
                     "service": service(), "assignment": "r1"}});
-    assert!(w.inbound.handle_batch(&record("sqs-c2", cancel.to_string()), 1).await.is_empty());
+    let out = w.inbound.process_envelope(serde_json::from_value(cancel).expect("domain input"), &|o| Some(o)).await.unwrap();
+    let InOutcome::Delivered(p) = &out else { panic!("delivered: {out:?}") };
+    assert!(w.inbound.pipeline.send_pending(&[p]).await.unwrap().is_empty());
     let returned = w.db.reply("hn-c2.return").await.unwrap().expect("the return message has a receipt record");
     assert_eq!(returned.citizen, id(CITIZEN));
     assert_eq!(returned.status(w.clock.now(), DEADLINE), OutboundStatus::Sent);
 
-    let answered = w.inbound.process(&apprec("hn-ar-2", "hn-c2.return", "ok")).await.unwrap();
+    let answered = w.inbound.process_envelope(apprec("hn-ar-2", "hn-c2.return", "ok"), &|o| Some(o)).await.unwrap();
     assert_eq!(answered, InOutcome::ReceiptApplied);
     assert!(answered.pending().is_none(), "receipts are never answered");
     assert!(w.db.state().dead_letters.is_empty(), "not a dead letter");

@@ -7,7 +7,9 @@ use std::sync::atomic::{AtomicU32, Ordering};
 
 use shared::adapters::memory::{ManualClock, MemoryDb};
 use shared::app::RecordIn;
+use shared::adapters::her_directory::MemoryHerDirectory;
 use shared::app::inbound::InboundService;
+use shared::app::kith_inbound::{KithInboundService, Transport};
 use shared::app::pipeline::Pipeline;
 use shared::app::republish::{ActionError, DeadLetterAction, DeadLetterAnswer, RedrivePair, RepublishService, summary};
 use shared::domain::dead_letter::{Alert, ParkedMessage, ParkedRecord};
@@ -24,12 +26,12 @@ struct FaultyGate {
 }
 
 impl GateReader for FaultyGate {
-    async fn gate_facts(&self, citizen: &NationalId, service: &ServiceKey) -> Result<GateFacts, PortError> {
+    async fn gate_facts(&self, citizen: &NationalId, service: &ServiceKey, message_id: Option<&str>) -> Result<GateFacts, PortError> {
         if self.faults_left.load(Ordering::SeqCst) > 0 {
             self.faults_left.fetch_sub(1, Ordering::SeqCst);
             return Err(PortError::transient("read citizen and activation", "ThrottlingException (injected)"));
         }
-        self.inner.gate_facts(citizen, service).await
+        self.inner.gate_facts(citizen, service, message_id).await
     }
 }
 
@@ -38,7 +40,7 @@ const DLQ: &str = "http://local/123/InboundDeadLetterQueue";
 
 struct World {
     db: MemoryDb,
-    inbound: InboundService<FaultyGate, MemoryDb, MemoryDb, MemoryDb, MemoryDb, MemoryDb, ManualClock>,
+    inbound: KithInboundService<FaultyGate, MemoryDb, MemoryDb, MemoryDb, MemoryDb, MemoryDb, ManualClock, MemoryHerDirectory>,
     republisher: RepublishService<MemoryDb, MemoryDb, MemoryDb, MemoryDb, ManualClock>,
 }
 
@@ -63,6 +65,7 @@ fn world(faults: u32) -> World {
         },
         id_mode: IdMode::Production,
     };
+    let inbound = KithInboundService { inbound, directory: MemoryHerDirectory { entries: vec![fixtures::her_entry()] } };
     let republisher = RepublishService {
         queues: db.clone(),
         dead_letters: db.clone(),
@@ -83,7 +86,8 @@ async fn deliver(w: &World) -> u32 {
     let messages: Vec<QueuedMessage> = w.db.receive(INBOUND).await.unwrap();
     for m in messages {
         let rec = RecordIn { sqs_message_id: m.message_id.clone(), body: m.body.clone(), receive_count: 5 };
-        if w.inbound.handle_batch(&[rec], 1).await.is_empty() {
+        // The republisher forwards no transport attributes; the XML is the truth.
+        if w.inbound.handle_batch(&[(rec, Transport::default())], 1).await.is_empty() {
             ok += 1;
         } else {
             w.db.state().queues.entry(DLQ.into()).or_default().push_back(m);
@@ -99,7 +103,7 @@ fn alerts(db: &MemoryDb) -> Vec<Alert> {
 #[tokio::test]
 async fn r_dlq_2_a_message_failing_every_time_is_republished_10_times_then_parked_and_summarized() {
     let w = world(u32::MAX);
-    let body = fixtures::dialog_json("hn-poison", CITIZEN, &service());
+    let body = fixtures::kith::ekontakt("hn-poison", CITIZEN, &service()).body;
     w.db.send(INBOUND, &body, 0, "InboundQueue", 0).await.unwrap();
     for _ in 0..20 {
         deliver(&w).await;
@@ -121,7 +125,7 @@ async fn r_dlq_2_a_message_failing_every_time_is_republished_10_times_then_parke
     let Some(Alert::Summary { lines, total, .. }) = summary(&w.db, &w.db, &w.republisher.clock, false).await.unwrap() else { panic!("summary") };
     assert_eq!(total, 1);
     assert_eq!(lines[0].source_queue, "InboundQueue");
-    assert_eq!(lines[0].kind.as_deref(), Some("dialog-message"));
+    assert_eq!(lines[0].kind.as_deref(), Some("DIALOG_INNBYGGER_EKONTAKT"));
     assert_eq!(lines[0].republish_counts, vec![10]);
     let text = serde_json::to_string(&alerts(&w.db)).unwrap();
     assert!(!text.contains(CITIZEN) && !text.contains("Kan dere"), "alerts carry no personal data");
@@ -130,7 +134,7 @@ async fn r_dlq_2_a_message_failing_every_time_is_republished_10_times_then_parke
 #[tokio::test]
 async fn r_dlq_1_a_message_whose_fault_clears_after_3_republishes_is_processed_once_and_nothing_is_parked() {
     let w = world(4); // fails on the first delivery and on its first 3 republishes
-    let body = fixtures::dialog_json("hn-flaky", CITIZEN, &service());
+    let body = fixtures::kith::ekontakt("hn-flaky", CITIZEN, &service()).body;
     w.db.send(INBOUND, &body, 0, "InboundQueue", 0).await.unwrap();
     let mut processed = 0;
     for _ in 0..12 {
@@ -148,7 +152,7 @@ async fn r_dlq_1_a_message_whose_fault_clears_after_3_republishes_is_processed_o
 #[tokio::test]
 async fn r_dlq_2_a_parked_message_is_kept_with_its_body_under_one_id_and_sent_back_by_hand() {
     let w = world(u32::MAX);
-    let body = fixtures::dialog_json("hn-back", CITIZEN, &service());
+    let body = fixtures::kith::ekontakt("hn-back", CITIZEN, &service()).body;
     w.db.send(INBOUND, &body, 0, "InboundQueue", 0).await.unwrap();
     for _ in 0..20 {
         deliver(&w).await;
@@ -172,7 +176,7 @@ async fn r_dlq_2_a_parked_message_is_kept_with_its_body_under_one_id_and_sent_ba
     assert!(matches!(unknown, Err(ActionError::NotParked)));
     assert_eq!(w.db.state().parked.len(), 1);
     // Support fixes the fault (here: no more faults), then sends it back: it is processed once.
-    w.inbound.gate.faults_left.store(0, Ordering::SeqCst);
+    w.inbound.inbound.gate.faults_left.store(0, Ordering::SeqCst);
     let sent = w.republisher.handle(DeadLetterAction::SendBack { message_id: alerted.clone() }).await.unwrap();
     assert_eq!(sent, DeadLetterAnswer::SentBack { sent_back: true, source_queue: "InboundQueue".into() });
     assert!(w.db.state().parked.is_empty(), "no longer parked");

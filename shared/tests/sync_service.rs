@@ -70,11 +70,11 @@ async fn r_cit_3_consent_takes_effect_only_after_the_nightly_sync() {
         },
         id_mode: IdMode::Production,
     };
-    let before = inbound.process(&fixtures::dialog_json("hn-1", CITIZEN, &service())).await.unwrap();
+    let before = inbound.process_envelope(fixtures::dialog("hn-1", CITIZEN, &service()), &|o| Some(o)).await.unwrap();
     assert!(matches!(before, Outcome::Rejected(_, KithErrorCode::E35)), "not before the sync: {before:?}");
     clock.set(ts("2026-03-02T01:00:00Z"));
     run_night(&sync(&db, &clock), &db).await;
-    let after = inbound.process(&fixtures::dialog_json("hn-2", CITIZEN, &service())).await.unwrap();
+    let after = inbound.process_envelope(fixtures::dialog("hn-2", CITIZEN, &service()), &|o| Some(o)).await.unwrap();
     assert!(matches!(after, Outcome::Delivered(_)), "after the sync: {after:?}");
 }
 

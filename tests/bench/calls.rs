@@ -14,10 +14,12 @@ use e2e::stack::sdk_config;
 use jiff::SignedDuration;
 use shared::adapters::aws::dynamo::Dynamo;
 use shared::adapters::aws::sqs::{SqsAlerts, SqsChunkQueue, SqsOutbox};
+use shared::adapters::her_directory::CachedHerDirectory;
 use shared::adapters::memory::{MemoryDb, SystemClock};
 use shared::app::RecordIn;
 use shared::app::icon::{BreakerConfig, CircuitBreaker, IconService};
 use shared::app::inbound::InboundService;
+use shared::app::kith_inbound::{KithInboundService, Transport};
 use shared::app::outbound::OutboundService;
 use shared::app::pipeline::Pipeline;
 use shared::app::sync::SyncService;
@@ -25,8 +27,9 @@ use shared::domain::consent::{AktivFacts, CitizenRecord};
 use shared::domain::message::{InboxItem, JournalEntry, Outgoing};
 use shared::domain::{DepartmentCode, IdMode, NationalId};
 use shared::error::PortError;
+use shared::fixtures::kith;
 use shared::fixtures::{self, CITIZEN, consented_citizen, id, service, synthetic_id};
-use shared::ports::{Delivery, HelsenorgeOutbox, MessageStore, Recorded};
+use shared::ports::{Delivery, HelsenorgeOutbox, HerDirectory, MessageStore, Recorded};
 
 /// Calls per unit of work for one flow.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -166,7 +169,14 @@ pub async fn run() -> Vec<Calls> {
     let mut out = vec![];
     const N: u32 = 100;
 
-    // inbound-message as its main wires it.
+    // inbound-message as its main wires it: KITH XML with the bridge's attributes, routed by
+    // the receiver's HER-id through the cached directory (warmed, as after an instance's first
+    // message; a miss costs one GetItem per HER-id and minute).
+    let kith_batch = |tag: &str| -> Vec<(RecordIn, Transport)> {
+        (0..N).map(|i| kith::record(&format!("sqs-{i}"), &kith::ekontakt(&format!("hn-{tag}-{i}"), CITIZEN, &service()))).collect()
+    };
+    let directory = CachedHerDirectory::new(store.clone(), SystemClock);
+    directory.service_of(&fixtures::her_entry().her_id).await.expect("warm the HER-id cache");
     let inbound = InboundService {
         gate: store.clone(),
         appointments: store.clone(),
@@ -180,7 +190,8 @@ pub async fn run() -> Vec<Calls> {
         },
         id_mode: IdMode::Production,
     };
-    let batch = records((0..N).map(|i| fixtures::dialog_json(&format!("hn-calls-{i}"), CITIZEN, &service())));
+    let inbound = KithInboundService { inbound, directory: directory.clone() };
+    let batch = kith_batch("calls");
     counter.reset();
     let ms = timed(batch.chunks(10).map(|b| async {
         assert!(inbound.handle_batch(b, 10).await.is_empty(), "inbound calls: every message processed");
@@ -208,7 +219,8 @@ pub async fn run() -> Vec<Calls> {
         },
         id_mode: IdMode::Production,
     };
-    let batch = records((0..N).map(|i| fixtures::dialog_json(&format!("hn-powertools-{i}"), CITIZEN, &service())));
+    let powertools = KithInboundService { inbound: powertools, directory: directory.clone() };
+    let batch = kith_batch("powertools");
     counter.reset();
     let ms = timed(batch.chunks(10).map(|b| async {
         assert!(powertools.handle_batch(b, 10).await.is_empty(), "powertools-style: every message processed");

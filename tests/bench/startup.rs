@@ -8,11 +8,12 @@ use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use e2e::fake::Fake;
-use e2e::sqs::{failures, http_event, sqs_event};
+use e2e::sqs::{failures, http_event, kith_event};
 use e2e::stack::sdk_config;
 use e2e::{LocalLambda, LocalStack, quantile_ms};
 use serde_json::json;
 use shared::adapters::aws::dynamo::Dynamo;
+use shared::fixtures::kith;
 use shared::fixtures::{self, CITIZEN, consented_citizen, service};
 
 /// Start-up of one function.
@@ -104,13 +105,13 @@ pub async fn run(runs: usize, events: usize) -> (Vec<Startup>, Vec<Steady>) {
     let mut steady = vec![];
 
     let inbound = LocalLambda::start("inbound-message", &stack.function_env("InboundMessageFunction")).await;
-    let bodies: Vec<String> = (0..20).map(|i| fixtures::dialog_json(&format!("hn-steady-{i}"), CITIZEN, &service())).collect();
-    for (i, body) in bodies.iter().enumerate() {
-        let resp = inbound.invoke(sqs_event(&[(&format!("sqs-first-{i}"), body.clone())])).await.expect("first delivery");
+    let messages: Vec<kith::OnQueue> = (0..20).map(|i| kith::ekontakt(&format!("hn-steady-{i}"), CITIZEN, &service())).collect();
+    for (i, m) in messages.iter().enumerate() {
+        let resp = inbound.invoke(kith_event(&[(&format!("sqs-first-{i}"), m)])).await.expect("first delivery");
         assert!(failures(&resp).is_empty(), "first delivery processed: {resp}");
     }
     steady.push(measure("inbound-message", "redelivered message (1 record)", &inbound, events, |i| {
-        sqs_event(&[(&format!("sqs-again-{i}"), bodies[i % bodies.len()].clone())])
+        kith_event(&[(&format!("sqs-again-{i}"), &messages[i % messages.len()])])
     })
     .await);
     inbound.stop().await;

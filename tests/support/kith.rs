@@ -1,13 +1,24 @@
 //! Schema validation of KITH documents with `xmllint --schema` against the XSDs in a folder
 //! outside the repository (`KITH_XSD_DIR`, default `../shared/kith/xsd` beside it): the XSDs
-//! are not ours to commit. Without the folder (or without xmllint), a clear notice and `None`.
+//! are not ours to commit. Without the folder (or without xmllint), a clear notice and `None`;
+//! a `KITH_XSD_DIR` that is set but holds no `MsgHead-v1_2.xsd` is a mistake and fails.
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 /// The XSD folder, when there is one with MsgHead's schema in it.
 pub fn xsd_dir() -> Option<PathBuf> {
-    let dir = std::env::var_os("KITH_XSD_DIR").map(PathBuf::from).unwrap_or_else(|| crate::stack::root().join("../shared/kith/xsd"));
-    dir.join("MsgHead-v1_2.xsd").is_file().then(|| dir.canonicalize().ok()).flatten()
+    let set = std::env::var_os("KITH_XSD_DIR").map(PathBuf::from);
+    let dir = set.clone().unwrap_or_else(|| crate::stack::root().join("../shared/kith/xsd"));
+    let found = dir.join("MsgHead-v1_2.xsd").is_file().then(|| dir.canonicalize().ok()).flatten();
+    assert!(found.is_some() || set.is_none(), "KITH_XSD_DIR={} holds no MsgHead-v1_2.xsd", dir.display());
+    found
+}
+
+/// A notice that shows in `cargo test`'s output even when the test passes: libtest captures
+/// `print!`/`eprint!`, not a direct write to stderr.
+fn notice(text: &str) {
+    let _ = writeln!(std::io::stderr(), "NOTICE: {text}");
 }
 
 /// Validates `doc`: `None` when no XSD folder or no xmllint is at hand (a notice is printed),
@@ -15,7 +26,7 @@ pub fn xsd_dir() -> Option<PathBuf> {
 /// AppRec 1.1, since MsgHead's `Content` is `processContents="strict"`.
 pub fn validate(name: &str, doc: &str) -> Option<Result<(), String>> {
     let Some(dir) = xsd_dir() else {
-        eprintln!("NOTICE: no KITH XSD folder (KITH_XSD_DIR or ../shared/kith/xsd); {name} checked by round trip only");
+        notice(&format!("no KITH XSD folder (KITH_XSD_DIR or ../shared/kith/xsd): {name} NOT schema-validated, checked by round trip only"));
         return None;
     };
     let tmp = std::env::temp_dir().join(format!("helsedialog-kith-{}", std::process::id()));
@@ -36,7 +47,7 @@ pub fn validate(name: &str, doc: &str) -> Option<Result<(), String>> {
     let out = match std::process::Command::new("xmllint").args(["--noout", "--nonet", "--schema"]).arg(tmp.join("all.xsd")).arg(&file).output() {
         Ok(o) => o,
         Err(_) => {
-            eprintln!("NOTICE: xmllint not found (Debian package libxml2-utils); {name} checked by round trip only");
+            notice(&format!("xmllint not found (Debian package libxml2-utils): {name} NOT schema-validated, checked by round trip only"));
             return None;
         }
     };

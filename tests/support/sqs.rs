@@ -37,6 +37,13 @@ pub fn sqs_event_with_attributes(records: &[AttributedRecord<'_>]) -> Value {
     event
 }
 
+/// An SQS event of KITH messages as the bridge puts them on `InboundQueue`: one record per
+/// (SQS message id, body with its transport attributes).
+pub fn kith_event<'a>(records: &[(&'a str, &'a shared::fixtures::kith::OnQueue)]) -> Value {
+    let records: Vec<AttributedRecord<'_>> = records.iter().map(|(id, q)| (*id, q.body.clone(), q.attrs())).collect();
+    sqs_event_with_attributes(&records)
+}
+
 /// The SQS ids a partial batch response names.
 pub fn failures(response: &Value) -> Vec<String> {
     response["batchItemFailures"]

@@ -12,6 +12,7 @@ use shared::adapters::aws::startup::started;
 use shared::adapters::aws::dynamo::Dynamo;
 use shared::adapters::aws::lambda::{batch_response, sqs_event_with_transport};
 use shared::adapters::aws::sqs::SqsOutbox;
+use shared::adapters::her_directory::CachedHerDirectory;
 use shared::adapters::memory::SystemClock;
 use shared::app::inbound::InboundService;
 use shared::app::kith_inbound::KithInboundService;
@@ -37,7 +38,7 @@ async fn main() -> Result<(), Error> {
         },
         id_mode: config.id_mode,
     };
-    let service = KithInboundService { inbound, directory: store };
+    let service = KithInboundService { inbound, directory: CachedHerDirectory::new(store, SystemClock) };
     let (service, concurrency) = (&service, config.concurrency);
     run(service_fn(move |event: LambdaEvent<Value>| async move {
         let records = sqs_event_with_transport(event.payload)?;

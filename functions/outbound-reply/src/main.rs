@@ -11,6 +11,7 @@ use shared::adapters::aws::startup::started;
 use shared::adapters::aws::dynamo::Dynamo;
 use shared::adapters::aws::lambda::{batch_response, sqs_event};
 use shared::adapters::aws::sqs::SqsOutbox;
+use shared::adapters::her_directory::CachedHerDirectory;
 use shared::adapters::kith_outbox::KithOutbox;
 use shared::adapters::memory::SystemClock;
 use shared::app::outbound::OutboundService;
@@ -29,7 +30,7 @@ async fn main() -> Result<(), Error> {
             messages: store.clone(),
             outbox: KithOutbox {
                 inner: SqsOutbox::new(aws.sqs.clone(), &config.to_helsenorge_queue_url).with_epj(&config.epj_results_queue_url),
-                directory: store.clone(),
+                directory: CachedHerDirectory::new(store.clone(), SystemClock),
                 clock: SystemClock,
                 helsenorge: started(shared::config::helsenorge_party()).await,
             },

@@ -1,4 +1,5 @@
-//! The inbound use case: a message from Helsenorge's bridge is validated, passed through the
+//! The inbound use case: a message from Helsenorge's bridge, turned into domain input by the
+//! KITH edge ([`super::kith_inbound`]; the queue speaks only KITH XML), is validated, passed through the
 //! consent gate, journaled and delivered to the department inbox exactly once, and answered
 //! with an AppRec (R-IN-1..3, R-CIT-1..6, R-APT-2..5, R-OUT-3 for AppRecs in).
 
@@ -11,7 +12,7 @@ use crate::domain::consent::{GateDecision, Sender, consent_gate};
 use crate::domain::dead_letter::{ErrorClass, RecordedError};
 use crate::domain::message::{
     Author, EntryKind, GRADING_AJ, InboundEnvelope, InboundMessage, InboxItem, JournalEntry,
-    Outgoing, RawSender, OutMessage, check_text, envelope_head, parse_envelope,
+    Outgoing, RawSender, OutMessage, check_text,
 };
 use crate::domain::receipt::{AppRec, KithErrorCode, ReceiptFact};
 use crate::domain::reply::OutboundMessage;
@@ -103,50 +104,36 @@ where
     D: DeadLetterLog,
     C: Clock,
 {
-    /// Processes one SQS body up to (not including) sending its outgoing messages. A
-    /// cancellation that lost to a concurrent write of the same plan (R-APT-5) is worked out
-    /// again on the fresh plan, a few times, before SQS retries it.
-    pub async fn process(&self, body: &str) -> Result<Outcome, InboundError> {
+    /// Processes a message the KITH edge ([`super::kith_inbound`]) has turned into domain input,
+    /// up to (not including) sending its outgoing messages; `render` turns each answer into its
+    /// wire form before it is recorded, so a resend sends the same bytes, or leaves it out (a
+    /// process whose messages take no AppRec). A cancellation that
+    /// lost to a concurrent write of the same plan (R-APT-5) is worked out again on the fresh
+    /// plan, a few times, before SQS retries it.
+    pub async fn process_envelope(
+        &self,
+        envelope: InboundEnvelope,
+        render: &(dyn Fn(Outgoing) -> Option<Outgoing> + Sync),
+    ) -> Result<Outcome, InboundError> {
         let mut attempt = 0;
         loop {
-            match self.process_once(body).await {
+            match self.process_once(envelope.clone(), render).await {
                 Err(ProcessError::Port(e)) if e.is_conflict() && attempt < CONFLICT_RETRIES => attempt += 1,
                 other => return other,
             }
         }
     }
 
-    async fn process_once(&self, body: &str) -> Result<Outcome, InboundError> {
-        let now = self.pipeline.clock.now();
-        let envelope = match parse_envelope(body) {
-            Ok(e) => e,
-            Err(err) => {
-                let head = envelope_head(body);
-                return match head.message_id {
-                    // It names a message we can answer: a coded rejection, recorded once.
-                    Some(id) if head.kind.as_deref() != Some("apprec") => {
-                        self.reject(&id, KithErrorCode::E10, format!("Ugyldig melding: {err}"), now, &|o| o).await
-                    }
-                    _ => Err(ProcessError::Unreadable(err.to_string())),
-                };
-            }
-        };
-        self.process_envelope(envelope, &|o| o).await
-    }
-
-    /// Processes a message already converted into domain input (by the JSON reader above, or
-    /// by an edge such as KITH XML); `render` turns each answer into its wire form before it
-    /// is recorded, so a resend sends the same bytes.
-    pub async fn process_envelope(
+    async fn process_once(
         &self,
         envelope: InboundEnvelope,
-        render: &(dyn Fn(Outgoing) -> Outgoing + Sync),
+        render: &(dyn Fn(Outgoing) -> Option<Outgoing> + Sync),
     ) -> Result<Outcome, InboundError> {
         let now = self.pipeline.clock.now();
         let message_id = envelope.message_id.clone();
         match self.decide(envelope, now).await? {
             Decision::Deliver(mut delivery) => {
-                delivery.outgoing = std::mem::take(&mut delivery.outgoing).into_iter().map(render).collect();
+                delivery.outgoing = std::mem::take(&mut delivery.outgoing).into_iter().filter_map(render).collect();
                 self.pipeline.record(*delivery).await.map(|w| match w {
                     Written::New(p) => Outcome::Delivered(p),
                     other => Outcome::from(other),
@@ -190,7 +177,12 @@ where
 
         // R-CIT-1/2, R-ACT-1/4, R-IN-2: the gate, on one read. The sender's role is as
         // Helsenorge asserts it (R-CIT-4, R-CIT-5): journaled on the citizen below.
-        let facts = self.gate.gate_facts(&citizen, service).await?;
+        // R-IN-3: the idempotency record comes with the gate's facts, so a redelivered duplicate
+        // is answered from it on this one read (no write attempt, no second read).
+        let facts = self.gate.gate_facts(&citizen, service, Some(message_id.as_str())).await?;
+        if let Some(p) = facts.processed {
+            return self.pipeline.existing(p, now).map(|w| Decision::Done(Outcome::from(w)));
+        }
         if let GateDecision::Reject(reason) = consent_gate(facts.citizen.as_ref(), service, facts.activation.as_ref()) {
             return Ok(Decision::Refuse(reason.kith_code(), reason.text_nb().to_string()));
         }
@@ -363,19 +355,14 @@ where
         code: KithErrorCode,
         reason: String,
         now: Timestamp,
-        render: &(dyn Fn(Outgoing) -> Outgoing + Sync),
+        render: &(dyn Fn(Outgoing) -> Option<Outgoing> + Sync),
     ) -> Result<Outcome, InboundError> {
         let apprec = Outgoing::new(format!("{message_id}.apprec"), OutMessage::Apprec(AppRec::rejected(message_id, code, reason)));
-        let d = Delivery::answers_only(message_id, vec![render(apprec)], now);
+        let d = Delivery::answers_only(message_id, render(apprec).into_iter().collect(), now);
         self.pipeline.record(d).await.map(|w| match w {
             Written::New(p) => Outcome::Rejected(p, code),
             other => Outcome::from(other),
         })
-    }
-
-    /// Processes a batch (see [`Pipeline::handle_batch`]); returns the failed SQS ids.
-    pub async fn handle_batch(&self, records: &[RecordIn], concurrency: usize) -> Vec<String> {
-        self.pipeline.handle_batch(records, concurrency, |r| self.process(&r.body)).await
     }
 }
 

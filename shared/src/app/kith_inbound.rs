@@ -3,7 +3,8 @@
 //! R-OUT-3). The XML is the truth: transport attributes that disagree with it are a rejection.
 //! Message functions map as follows (the appointment mapping is isolated in [`cancellation`]):
 //! `DIALOG_INNBYGGER_EKONTAKT` → dialog message; `…_AVTALEAVBESTILLING` and `…_TIMERESERVASJON`
-//! → cancellation of one appointment or a period; `APPREC` → receipt; `DIALOG_INNBYGGER_TEST` →
+//! → cancellation of one appointment or a period (`…_TIMERESERVASJON` without an AppRec, see
+//! [`takes_apprec`]; its refusals are recorded for support); `APPREC` → receipt; `DIALOG_INNBYGGER_TEST` →
 //! AppRec OK; anything else → AppRec rejection T10. Nothing is dropped.
 
 use jiff::Timestamp;
@@ -13,7 +14,8 @@ use super::kith_edge::Answering;
 use super::pipeline::{Answered, Pending, ProcessError, Written};
 use super::RecordIn;
 use crate::domain::NationalId;
-use crate::domain::message::{InboundEnvelope, InboundMessage, RawSender, check_text, valid_message_id};
+use crate::domain::dead_letter::{ErrorClass, RecordedError};
+use crate::domain::message::{InboundEnvelope, InboundMessage, OutMessage, Outgoing, RawSender, check_text, valid_message_id};
 use crate::kith::codes::{AppRecStatusCode, ErrorCode, MsgFunction, PersonIdType};
 use crate::kith::ical::{CalendarCancel, read_cancel};
 use crate::kith::msghead::{Content, KithDocument, MsgHead, Organisation, read_document};
@@ -123,11 +125,6 @@ where
     /// Processes one SQS body with its transport attributes, up to sending its answers.
     pub async fn process(&self, body: &str, transport: &Transport) -> Result<KithOutcome, ProcessError> {
         let now = self.inbound.pipeline.clock.now();
-        // Transitional: the JSON envelope of earlier versions is still read (its answers stay
-        // JSON) until the fault, load and bench suites send KITH XML; remove with them.
-        if body.trim_start_matches('\u{feff}').trim_start().starts_with('{') {
-            return self.inbound.process(body).await.map(KithOutcome::Domain);
-        }
         match read_document(body.as_bytes(), ReadLimits::INBOUND) {
             Ok(KithDocument::AppRec(a)) => self.receipt(&a, transport).await,
             Ok(KithDocument::MsgHead(m)) => self.message(*m, transport, now).await,
@@ -165,7 +162,7 @@ where
             sent_at: crate::kith::apprec::parse_datetime(&a.gen_date).unwrap_or_else(|| self.inbound.pipeline.clock.now()),
             message: InboundMessage::Apprec { answers_message_id: rec.answers_message_id, status: rec.status, errors: rec.errors },
         };
-        self.inbound.process_envelope(env, &|o| o).await.map(KithOutcome::Domain)
+        self.inbound.process_envelope(env, &|o| Some(o)).await.map(KithOutcome::Domain)
     }
 
     async fn message(&self, m: MsgHead, transport: &Transport, now: Timestamp) -> Result<KithOutcome, ProcessError> {
@@ -186,10 +183,39 @@ where
                 Err((ErrorCode::T10, "Meldingens funksjon støttes ikke av mottakeren.".to_string()))
             }
         };
+        let takes_apprec = takes_apprec(&m.function);
+        let render = |o: Outgoing| match o.message {
+            OutMessage::Apprec(_) if !takes_apprec => None,
+            _ => Some(who.render(o, now)),
+        };
         match input {
-            Ok(env) => self.inbound.process_envelope(env, &|o| who.render(o, now)).await.map(KithOutcome::Domain),
+            Ok(env) => {
+                let out = self.inbound.process_envelope(env, &render).await?;
+                if let Outcome::Rejected(_, code) = &out
+                    && !takes_apprec
+                {
+                    self.unanswered(&who, code.as_str(), now).await?;
+                }
+                Ok(KithOutcome::Domain(out))
+            }
             Err((code, text)) => self.refuse(&who, code, text, now).await,
         }
+    }
+
+    /// A refusal of a message whose process takes no AppRec: recorded for support, who answer
+    /// the citizen another way (the refusal itself is recorded once, with no answer to send).
+    async fn unanswered(&self, who: &Answering, code: &str, now: Timestamp) -> Result<(), ProcessError> {
+        let record = RecordedError {
+            message_id: who.msg_id.clone(),
+            source_queue: self.inbound.pipeline.source_queue.clone(),
+            kind: Some(who.function.code().to_string()),
+            receive_count: 0,
+            class: ErrorClass::Permanent,
+            error: format!("refused with {code}; its process takes no AppRec, so the citizen has not been told"),
+            at: now,
+        };
+        self.inbound.pipeline.dead_letters.record(&record).await?;
+        Ok(())
     }
 
     /// The domain's input for a routed message, or the edge's coded refusal.
@@ -245,10 +271,16 @@ where
     /// Answers at the edge, recorded once like every answer (R-IN-3).
     async fn answer(&self, who: &Answering, status: AppRecStatusCode, errors: Vec<(ErrorCode, String)>, now: Timestamp) -> Result<KithOutcome, ProcessError> {
         let code = errors.first().map(|e| e.0.clone());
-        let d = Delivery::answers_only(&who.msg_id, vec![who.apprec(status, errors, now)], now);
+        let answers = if takes_apprec(&who.function) { vec![who.apprec(status, errors, now)] } else { vec![] };
+        let d = Delivery::answers_only(&who.msg_id, answers, now);
         Ok(match self.inbound.pipeline.record(d).await? {
             Written::New(p) => match code {
-                Some(c) => KithOutcome::Rejected(p, c),
+                Some(c) => {
+                    if !takes_apprec(&who.function) {
+                        self.unanswered(who, c.code(), now).await?;
+                    }
+                    KithOutcome::Rejected(p, c)
+                }
                 None => KithOutcome::Answered(p),
             },
             other => KithOutcome::Domain(Outcome::from(other)),
@@ -269,6 +301,19 @@ where
             async move { self.process(&r.body, &t).await }
         }).await
     }
+}
+
+/// Whether a message of this function is answered with an AppRec. Helsenorge's page on
+/// `DIALOG_INNBYGGER_TIMERESERVASJON` 1.2 (the DigiHelse appointment process, API docs at
+/// helsenorge.atlassian.net, "Hent planlagte avtaler") says: "Merk at det ikke skal sendes
+/// applikasjonskvittering for denne prosessen" — no AppRec is sent for this process; its answers
+/// are the process's own messages (`SvarTimeReservasjon`), which DigiHelse's cancellation does
+/// not need. `DIALOG_INNBYGGER_AVTALEAVBESTILLING`, its successor for cancellations, and every
+/// other process take one. (Helsenorge.Messaging still routes an AppRec for a
+/// `…_TIMERESERVASJON` party without the process in its CPP, a hack its code marks for removal;
+/// Helsenorge's page is the process's definition.)
+pub fn takes_apprec(function: &MsgFunction) -> bool {
+    *function != MsgFunction::Timereservasjon
 }
 
 /// The appointment processes' mapping (isolated): the iCalendar in a `text/calendar` (or any

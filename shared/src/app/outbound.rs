@@ -130,7 +130,7 @@ where
             return Ok(Err(refusal));
         }
         // R-OUT-2, R-ACT-1/4: one read for consent and activation.
-        let facts = self.gate.gate_facts(&citizen, &r.service).await?;
+        let facts = self.gate.gate_facts(&citizen, &r.service, None).await?;
         if let Err(refusal) = authorize_citizen(facts.citizen.as_ref(), facts.activation.as_ref()) {
             return Ok(Err(refusal));
         }

@@ -4,14 +4,14 @@
 
 use std::future::Future;
 
-use jiff::SignedDuration;
+use jiff::{SignedDuration, Timestamp};
 
 use super::RecordIn;
 use crate::domain::dead_letter::{ErrorClass, RecordedError};
-use crate::domain::message::{OutMessage, Outgoing, envelope_head};
+use crate::domain::message::{OutMessage, Outgoing};
 use crate::domain::receipt::{ReceiptFact, SEND_FAILED_TEXT};
 use crate::error::{PortError, Retryable};
-use crate::ports::{Clock, DeadLetterLog, Delivery, HelsenorgeOutbox, MessageStore, Recorded};
+use crate::ports::{Clock, DeadLetterLog, Delivery, HelsenorgeOutbox, MessageStore, Processed, Recorded};
 
 /// How long a first processing may take before a redelivery of the same id may send its answer
 /// (the first attempt is then taken as dead). Longer than the functions' 30 s timeout, shorter
@@ -110,13 +110,21 @@ impl<M: MessageStore, H: HelsenorgeOutbox, D: DeadLetterLog, C: Clock> Pipeline<
         let now = self.clock.now();
         match self.messages.record(&d).await? {
             Recorded::New => Ok(Written::New(Pending { message_id: d.message_id, outgoing: d.outgoing, resend: false })),
-            Recorded::Existing(p) if p.sent => Ok(Written::Duplicate),
+            Recorded::Existing(p) => self.existing(p, now),
+        }
+    }
+
+    /// R-IN-3: what an existing idempotency record means for a redelivery (found by the write,
+    /// or read with the gate's facts).
+    pub fn existing(&self, p: Processed, now: Timestamp) -> Result<Written, ProcessError> {
+        match p {
+            p if p.sent => Ok(Written::Duplicate),
             // The first delivery died before its answer was confirmed sent: send it now.
-            Recorded::Existing(p) if now.duration_since(p.processed_at) > SEND_LEASE => {
+            p if now.duration_since(p.processed_at) > SEND_LEASE => {
                 Ok(Written::Resend(Pending { message_id: p.message_id, outgoing: p.outgoing, resend: true }))
             }
             // Another delivery is processing it right now: let SQS bring it back later.
-            Recorded::Existing(_) => Err(ProcessError::InProgress),
+            _ => Err(ProcessError::InProgress),
         }
     }
 
@@ -143,11 +151,13 @@ impl<M: MessageStore, H: HelsenorgeOutbox, D: DeadLetterLog, C: Clock> Pipeline<
     }
 
     async fn try_send(&self, pending: &[&Pending]) -> Result<Vec<String>, PortError> {
-        let all: Vec<Outgoing> = pending.iter().flat_map(|p| p.outgoing.iter().cloned()).collect();
-        if all.is_empty() {
+        if pending.is_empty() {
             return Ok(vec![]);
         }
-        let failed = self.outbox.send(&all).await?;
+        let all: Vec<Outgoing> = pending.iter().flat_map(|p| p.outgoing.iter().cloned()).collect();
+        // A record with nothing to send (a process that takes no AppRec) is done once written:
+        // it is marked like any other, so a redelivery finds it a duplicate.
+        let failed = if all.is_empty() { vec![] } else { self.outbox.send(&all).await? };
         let (sent, unsent): (Vec<&&Pending>, Vec<&&Pending>) =
             pending.iter().partition(|p| p.outgoing.iter().all(|o| !failed.contains(&o.id)));
         let sent_ids: Vec<String> = sent.iter().map(|p| p.message_id.clone()).collect();
@@ -231,7 +241,7 @@ impl<M: MessageStore, H: HelsenorgeOutbox, D: DeadLetterLog, C: Clock> Pipeline<
     async fn fail(&self, r: &RecordIn, e: &ProcessError) {
         let error = RecordedError::scrub(&error_chain(e));
         tracing::warn!(message_id = %r.sqs_message_id, retryable = e.is_retryable(), error = %error, "record failed");
-        let kind = envelope_head(&r.body).kind;
+        let kind = crate::kith::sniff::function_of(&r.body).map(|f| f.code().to_string());
         if let Err(log_err) = self.record_failure(&r.sqs_message_id, kind, r.receive_count, e).await {
             let log_err = RecordedError::scrub(&error_chain(&log_err));
             tracing::error!(message_id = %r.sqs_message_id, error = %log_err, "could not record the failure");

@@ -14,7 +14,6 @@
 use serde::{Deserialize, Serialize};
 
 use crate::domain::dead_letter::{Alert, ParkedMessage, ParkedRecord, RepublishDecision, republish_decision, summarize};
-use crate::domain::message::envelope_head;
 use crate::error::PortError;
 use crate::ports::{AlertSink, Clock, DeadLetterLog, ParkedStore, QueuedMessage, Requeue};
 
@@ -176,7 +175,7 @@ where
 
     async fn one(&self, pair: &RedrivePair, m: &QueuedMessage) -> Result<RepublishDecision, PortError> {
         let now = self.clock.now();
-        let kind = envelope_head(&m.body).kind;
+        let kind = crate::kith::sniff::function_of(&m.body).map(|f| f.code().to_string());
         let source = pair.source_name().to_string();
         let error = self.dead_letters.recorded(&m.message_id).await?.map(|e| e.error);
         if m.republished > 0 {

@@ -22,6 +22,7 @@ pub mod dialog;
 pub mod error;
 pub mod ical;
 pub mod msghead;
+pub mod sniff;
 mod write;
 pub mod xml;
 

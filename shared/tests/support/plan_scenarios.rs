@@ -6,17 +6,19 @@
 use std::sync::{Arc, Mutex};
 
 use futures::channel::oneshot;
-use serde_json::json;
+use shared::adapters::her_directory::MemoryHerDirectory;
 use shared::adapters::memory::ManualClock;
 use shared::app::RecordIn;
+use shared::app::kith_inbound::{KithInboundService, Transport};
 use shared::app::appointments::{REDATE_FLAG_SUBJECT, redate};
 use shared::app::inbound::InboundService;
 use shared::app::pipeline::Pipeline;
 use shared::domain::appointment::{Assignment, AssignmentStatus, CANCELLED_TEXT};
-use shared::domain::message::{EntryKind, InboxItem, JournalEntry, OutMessage, Outgoing};
+use shared::domain::message::{EntryKind, InboxItem, JournalEntry, Outgoing};
 use shared::domain::receipt::ReceiptFact;
 use shared::domain::{DepartmentCode, IdMode, NationalId, ServiceKey};
 use shared::error::PortError;
+use shared::fixtures::kith::{self, OnQueue};
 use shared::fixtures::{self, CITIZEN, id, service, ts};
 use shared::ports::{
     AppointmentStore, DeadLetterLog, Delivery, GateReader, HelsenorgeOutbox, MessageStore, OutboundStore, Plan, Recorded,
@@ -48,7 +50,8 @@ impl<H> Counted<H> {
     /// The AppRecs sent for `message_id`.
     pub fn apprecs_for(&self, message_id: &str) -> usize {
         let sent = self.sent.lock().expect("sent");
-        sent.iter().filter(|o| matches!(&o.message, OutMessage::Apprec(a) if a.answers_message_id == message_id)).count()
+        // Each answer is recorded as `{message id}.apprec`, in its wire form (KITH AppRec 1.1).
+        sent.iter().filter(|o| o.id == format!("{message_id}.apprec")).count()
     }
 }
 
@@ -109,10 +112,10 @@ impl<S: AppointmentStore> AppointmentStore for Racing<S> {
     }
 }
 
-type Inbound<S, M, H> = InboundService<S, M, S, S, Counted<H>, S, ManualClock>;
+type Inbound<S, M, H> = KithInboundService<S, M, S, S, Counted<H>, S, ManualClock, MemoryHerDirectory>;
 
 fn inbound<S: Store, M: MessageStore, H: HelsenorgeOutbox + Clone>(store: &S, messages: M, outbox: &Counted<H>, clock: &ManualClock) -> Inbound<S, M, H> {
-    InboundService {
+    let inbound = InboundService {
         gate: store.clone(),
         appointments: store.clone(),
         outbound: store.clone(),
@@ -124,14 +127,21 @@ fn inbound<S: Store, M: MessageStore, H: HelsenorgeOutbox + Clone>(store: &S, me
             source_queue: "InboundQueue".into(),
         },
         id_mode: IdMode::Production,
-    }
+    };
+    KithInboundService { inbound, directory: MemoryHerDirectory { entries: vec![fixtures::her_entry()] } }
 }
 
-fn record(sqs_id: &str, message_id: &str, message: serde_json::Value) -> Vec<RecordIn> {
-    let mut m = json!({"citizen": CITIZEN, "sender": {"role": "citizen"}, "service": service()});
-    m.as_object_mut().expect("object").extend(message.as_object().expect("object").clone());
-    let body = json!({"version": 1, "messageId": message_id, "sentAt": "2026-03-01T10:00:00Z", "message": m});
-    vec![RecordIn { sqs_message_id: sqs_id.into(), body: body.to_string(), receive_count: 1 }]
+fn record(sqs_id: &str, message: &OnQueue) -> Vec<(RecordIn, Transport)> {
+    vec![kith::record(sqs_id, message)]
+}
+
+fn period(message_id: &str) -> OnQueue {
+    let day = |s: &str| s.parse().expect("date");
+    kith::cancel_period(message_id, CITIZEN, &service(), day("2026-03-02"), day("2026-03-04"))
+}
+
+fn one(message_id: &str, assignment: &str) -> OnQueue {
+    kith::cancel_appointment(message_id, CITIZEN, &service(), assignment)
 }
 
 fn lapsed_by(a: &Assignment, message_id: &str) -> bool {
@@ -151,11 +161,11 @@ pub async fn period_of_250_lapses_all_exactly_once<S: Store, H: HelsenorgeOutbox
 
     let crashing = FailFirstDelivery { inner: store.clone(), failed: Arc::default() };
     let svc = inbound(&store, crashing, &outbox, &clock);
-    let period = json!({"kind": "cancel-period", "from": "2026-03-02", "to": "2026-03-04"});
-    let failed = svc.handle_batch(&record("sqs-1", "hn-p250", period.clone()), 1).await;
+    let period = period("hn-p250");
+    let failed = svc.handle_batch(&record("sqs-1", &period), 1).await;
     assert_eq!(failed, vec!["sqs-1".to_string()], "the first delivery died after its chunks");
     for attempt in ["sqs-2", "sqs-3"] {
-        assert!(svc.handle_batch(&record(attempt, "hn-p250", period.clone()), 1).await.is_empty(), "{attempt}");
+        assert!(svc.handle_batch(&record(attempt, &period), 1).await.is_empty(), "{attempt}");
     }
 
     let after = store.plan(&id(CITIZEN), &service()).await.expect("plan");
@@ -188,8 +198,7 @@ pub async fn cancellation_during_redating_keeps_its_lapse<S: Store, H: Helsenorg
     let redating = redate(&racing, &store, &citizen, &key, plan.to_vec(), ts("2026-03-01T10:00:06Z"));
     let cancelling = async {
         at_write.await.expect("the re-dating read the plan");
-        let one = json!({"kind": "cancel-appointment", "assignment": "a2"});
-        assert!(svc.handle_batch(&record("sqs-r", "hn-race", one), 1).await.is_empty());
+        assert!(svc.handle_batch(&record("sqs-r", &one("hn-race", "a2")), 1).await.is_empty());
         go_on.send(()).expect("the re-dating waits");
     };
     let (flags, ()) = futures::join!(redating, cancelling);
@@ -209,8 +218,7 @@ pub async fn redating_flags_reach_the_department_inbox<S: Store, H: HelsenorgeOu
     let plan = [fixtures::dated("a2", &service(), ts("2026-03-03T08:30:00Z"))];
     store.replace_plan(&id(CITIZEN), &service(), 0, &plan).await.expect("seed plan");
     let svc = inbound(&store, store.clone(), &outbox, &clock);
-    let one = json!({"kind": "cancel-appointment", "assignment": "a2"});
-    assert!(svc.handle_batch(&record("sqs-f", "hn-moved", one), 1).await.is_empty());
+    assert!(svc.handle_batch(&record("sqs-f", &one("hn-moved", "a2")), 1).await.is_empty());
     let moved = vec![fixtures::dated("a2", &service(), ts("2026-03-05T08:30:00Z"))];
     for load in 0..2 {
         let flags = redate(&store, &store, &id(CITIZEN), &service(), moved.clone(), ts("2026-03-01T11:00:00Z")).await.expect("redate");

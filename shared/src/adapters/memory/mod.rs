@@ -118,9 +118,13 @@ impl MemoryDb {
 }
 
 impl GateReader for MemoryDb {
-    async fn gate_facts(&self, citizen: &NationalId, service: &ServiceKey) -> Result<GateFacts, PortError> {
+    async fn gate_facts(&self, citizen: &NationalId, service: &ServiceKey, message_id: Option<&str>) -> Result<GateFacts, PortError> {
         let s = self.state();
-        Ok(GateFacts { citizen: s.citizens.get(citizen).cloned(), activation: s.activations.get(service).cloned() })
+        Ok(GateFacts {
+            citizen: s.citizens.get(citizen).cloned(),
+            activation: s.activations.get(service).cloned(),
+            processed: message_id.and_then(|m| s.processed.get(m).cloned()),
+        })
     }
 }
 

@@ -81,8 +81,9 @@ fn citizen_items(c: &CitizenRecord) -> Result<Vec<WriteRequest>, PortError> {
 }
 
 impl GateReader for Dynamo {
-    /// One BatchGetItem across the citizens and activations tables.
-    async fn gate_facts(&self, citizen: &NationalId, service: &ServiceKey) -> Result<GateFacts, PortError> {
+    /// One BatchGetItem across the citizens, activations and (with a message id) messages
+    /// tables: the idempotency record and its `SENT` marker come with the gate's facts.
+    async fn gate_facts(&self, citizen: &NationalId, service: &ServiceKey, message_id: Option<&str>) -> Result<GateFacts, PortError> {
         let pk = format!("CIT#{}", citizen.expose());
         let card_sk = format!("CARD#{}", service_suffix(service));
         let citizens = KeysAndAttributes::builder()
@@ -96,22 +97,41 @@ impl GateReader for Dynamo {
             .consistent_read(true)
             .build()
             .map_err(|e| PortError::permanent("build batch get", e))?;
-        let request = HashMap::from([
+        let mut request = HashMap::from([
             (self.tables.citizens.clone(), citizens),
             (self.tables.activations.clone(), activations),
         ]);
+        if let Some(m) = message_id {
+            let pk = format!("MSG#{m}");
+            let messages = KeysAndAttributes::builder()
+                .keys(key(&pk, "MSG"))
+                .keys(key(&pk, "SENT"))
+                .consistent_read(true)
+                .build()
+                .map_err(|e| PortError::permanent("build batch get", e))?;
+            request.insert(self.tables.messages.clone(), messages);
+        }
         let found = self.batch_get("read citizen and activation", request).await?;
         let mut facts = GateFacts::default();
         let mut state: Option<CitizenState> = None;
         let mut card = false;
+        let (mut record, mut sent) = (None, false);
         for (table, item) in found {
-            if table == self.tables.activations {
+            if table == self.tables.messages {
+                match get_s(&item, "sk") {
+                    Some("SENT") => sent = true,
+                    _ => record = Some(item),
+                }
+            } else if table == self.tables.activations {
                 facts.activation = Some(from_item("activation", item)?);
             } else if get_s(&item, "sk") == Some("STATE") {
                 state = Some(from_item("citizen state", item)?);
             } else {
                 card = true;
             }
+        }
+        if let (Some(m), Some(item)) = (message_id, record) {
+            facts.processed = Some(super::messages::processed_from(m, &item, sent)?);
         }
         if state.is_some() || card {
             let mut record = state.unwrap_or_default().into_record(citizen.clone());

@@ -29,7 +29,7 @@ impl Dynamo {
     }
 }
 
-fn processed_from(message_id: &str, item: &Item, sent: bool) -> Result<Processed, PortError> {
+pub(super) fn processed_from(message_id: &str, item: &Item, sent: bool) -> Result<Processed, PortError> {
     let outgoing: Vec<Outgoing> = serde_json::from_str(get_s(item, "outgoing").unwrap_or("[]"))
         .map_err(|e| PortError::permanent("read idempotency record", e))?;
     let processed_at = get_s(item, "processedAt")
