@@ -15,7 +15,7 @@ use serde_json::{Value, json};
 use shared::adapters::aws::dynamo::Dynamo;
 use shared::domain::dead_letter::Alert;
 use shared::fixtures::{self, CITIZEN, consented_citizen, service};
-use shared::ports::MessageStore;
+use shared::ports::Inspect;
 
 struct Env {
     stack: LocalStack,

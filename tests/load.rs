@@ -17,7 +17,7 @@ use futures::StreamExt;
 use shared::adapters::aws::dynamo::Dynamo;
 use shared::domain::message::OutMessage;
 use shared::fixtures::{self, CITIZEN, consented_citizen, id, service};
-use shared::ports::MessageStore;
+use shared::ports::Inspect;
 
 /// SQS records of one batch: (message id, body).
 type Batch = Vec<(String, String)>;

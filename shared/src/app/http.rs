@@ -14,16 +14,8 @@ pub struct HttpRequest {
     pub body: Vec<u8>,
 }
 
-impl std::fmt::Debug for HttpRequest {
-    /// The body can hold national ids: only its length is shown.
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("HttpRequest")
-            .field("method", &self.method)
-            .field("path", &self.path)
-            .field("body_bytes", &self.body.len())
-            .finish()
-    }
-}
+// The body can hold national ids: only its length is shown.
+crate::domain::masked::masked_debug!(HttpRequest { method, path } masking { body });
 
 /// A JSON response.
 #[derive(Debug, Clone, PartialEq)]

@@ -8,7 +8,7 @@ use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
 
 use super::classify;
-use super::dynamo::calls::query_all;
+use super::dynamo::calls::{conditional, query_all};
 use crate::domain::dead_letter::{ParkedMessage, ParkedRecord};
 use crate::error::PortError;
 use crate::ports::ParkedStore;
@@ -55,11 +55,8 @@ impl ParkedStore for DynamoParked {
             .condition_expression("attribute_not_exists(pk)")
             .send()
             .await;
-        match r {
-            Ok(_) => Ok(()),
-            Err(e) if e.as_service_error().is_some_and(|se| se.is_conditional_check_failed_exception()) => Ok(()),
-            Err(e) => Err(classify("park", e)),
-        }
+        conditional("park", r)?;
+        Ok(())
     }
 
     /// Query pk `PARKED` (every page), the records without bodies, oldest first.
