@@ -27,8 +27,10 @@ impl MessageStore for MemoryDb {
         if d.assignments.len() > MAX_ASSIGNMENTS_PER_WRITE {
             return Err(PortError::permanent("deliver message", "a transaction holds at most 100 items"));
         }
-        if too_large(&d.outgoing)
-            || d.journal.iter().any(too_large)
+        // Not yet checked: the idempotency record's `outgoing` (the rendered answers). A reply
+        // with attachments carries them base64 in its wire document, so from about 300 KB of
+        // attachments that record is over DynamoDB's limit (reported to the lead with #16).
+        if d.journal.iter().any(too_large)
             || d.inbox.iter().any(too_large)
             || d.assignments.iter().any(|(_, a)| too_large(a))
             || d.outbound.as_ref().is_some_and(too_large)

@@ -91,6 +91,13 @@ where
     }
 }
 
+/// One PutItem that creates `item` only if its key is new (`attribute_not_exists(pk)`): true
+/// when written, false when the key was there (on a replay: already done).
+pub(crate) async fn create(client: &Client, what: &'static str, table: &str, item: Item) -> Result<bool, PortError> {
+    let r = client.put_item().table_name(table).set_item(Some(item)).condition_expression("attribute_not_exists(pk)").send().await;
+    Ok(conditional(what, r)?.is_some())
+}
+
 pub(crate) type TransactError<R> =
     aws_sdk_dynamodb::error::SdkError<aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError, R>;
 

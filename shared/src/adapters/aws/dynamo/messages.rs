@@ -6,7 +6,7 @@ use aws_sdk_dynamodb::types::{Put, ReturnValuesOnConditionCheckFailure, Transact
 use jiff::Timestamp;
 
 use super::appointments::version_bump;
-use super::calls::{batch_write, conditional, condition_failed_at, first_condition_failed};
+use super::calls::{batch_write, create, condition_failed_at, first_condition_failed};
 use super::item::{Item, expires, get_s, key, plan_pk, put, put_request, s, time_key, to_item, with_keys};
 use super::outbound::outbound_item;
 use super::{Dynamo, IDEMPOTENCY_TTL};
@@ -55,17 +55,10 @@ impl MessageStore for Dynamo {
             && d.outbound.is_none();
 
         if only_idem {
-            let r = self
-                .client
-                .put_item()
-                .table_name(&self.tables.messages)
-                .set_item(Some(idem))
-                .condition_expression("attribute_not_exists(pk)")
-                .send()
-                .await;
-            return match conditional("record message", r)? {
-                Some(_) => Ok(Recorded::New),
-                None => Ok(Recorded::Existing(self.existing(&d.message_id).await?)),
+            return if create(&self.client, "record message", &self.tables.messages, idem).await? {
+                Ok(Recorded::New)
+            } else {
+                Ok(Recorded::Existing(self.existing(&d.message_id).await?))
             };
         }
 

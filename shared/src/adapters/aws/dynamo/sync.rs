@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem, Update};
 use jiff::Timestamp;
 
-use super::calls::{conditional, first_condition_failed};
+use super::calls::{conditional, create, first_condition_failed};
 use super::item::{Item, expires, from_item, get_s, key, n, s, service_suffix};
 use super::{Dynamo, OPERATIONS_TTL};
 use crate::adapters::aws::classify;
@@ -181,15 +181,7 @@ impl SyncStore for Dynamo {
             item.insert(counter.into(), n(0));
         }
         item.insert("expires_at".into(), expires(at, OPERATIONS_TTL));
-        let r = self
-            .client
-            .put_item()
-            .table_name(&self.tables.operations)
-            .set_item(Some(item))
-            .condition_expression("attribute_not_exists(pk)")
-            .send()
-            .await;
-        conditional("begin sync run", r)?;
+        create(&self.client, "begin sync run", &self.tables.operations, item).await?;
         self.get_run(run_id).await
     }
 
