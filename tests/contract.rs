@@ -1,7 +1,7 @@
 //! The contract suites of `e2e::contract`, each run on the in-memory adapter and on the
 //! DynamoDB/SQS adapter against the local stack (a fresh set of tables and queues per test).
 
-use e2e::contract;
+use e2e::{contract, contract_stores};
 use e2e::stack::sdk_config;
 use e2e::LocalStack;
 use shared::adapters::aws::dynamo::Dynamo;
@@ -43,4 +43,28 @@ async fn requeue_on_sqs() {
     let stack = LocalStack::provision("crequeue");
     let client = aws_sdk_sqs::Client::new(&sdk_config().await);
     contract::requeue(&SqsRequeue::new(client), stack.queue("InboundDeadLetterQueue")).await;
+}
+
+#[tokio::test]
+async fn message_store_on_memory() {
+    contract_stores::message_store(&MemoryDb::new(), "mem").await;
+}
+
+#[tokio::test]
+async fn message_store_on_dynamodb() {
+    let stack = LocalStack::provision("cmessages");
+    let client = aws_sdk_dynamodb::Client::new(&sdk_config().await);
+    contract_stores::message_store(&Dynamo::new(client, stack.tables()), &stack.prefix).await;
+}
+
+#[tokio::test]
+async fn appointment_store_on_memory() {
+    contract_stores::appointment_store(&MemoryDb::new(), "mem").await;
+}
+
+#[tokio::test]
+async fn appointment_store_on_dynamodb() {
+    let stack = LocalStack::provision("cappointments");
+    let client = aws_sdk_dynamodb::Client::new(&sdk_config().await);
+    contract_stores::appointment_store(&Dynamo::new(client, stack.tables()), &stack.prefix).await;
 }

@@ -16,7 +16,7 @@ use shared::adapters::aws::dynamo::Dynamo;
 use shared::domain::dead_letter::Alert;
 use shared::fixtures::kith::{self, OnQueue};
 use shared::fixtures::{self, CITIZEN, consented_citizen, service};
-use shared::ports::MessageStore;
+use shared::ports::Inspect;
 
 struct Env {
     stack: LocalStack,

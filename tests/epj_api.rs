@@ -7,7 +7,7 @@
 use std::collections::BTreeSet;
 
 use aws_sdk_dynamodb::Client as Ddb;
-use e2e::sqs::{failures, sqs_event};
+use e2e::sqs::{failures, kith_event};
 use e2e::stack::sdk_config;
 use e2e::{LocalLambda, LocalStack};
 use serde_json::{Value, json};
@@ -18,7 +18,9 @@ use shared::adapters::memory_epj::MemoryEpj;
 use shared::domain::activation::Deactivated;
 use shared::domain::staff::TakeOver;
 use shared::domain::{Activation, CodeListLinks, ServiceKey, StaffFunction, StaffProfile};
+use shared::fixtures::kith;
 use shared::fixtures::{self, CITIZEN, consented_citizen, id, service, ts};
+use shared::kith::AppRecStatusCode;
 use shared::ports::ActivationStore;
 use shared::ports::epj::{ActivationAdmin, RecordCardStore, TakeOverStore};
 
@@ -78,7 +80,8 @@ async fn the_demo_inbox_take_over_reply_and_a_green_receipt_with_refusals_by_rul
     let staff = |s: String| ("x-epj-staff", s);
 
     // A citizen writes; the message lands in 115's inbox (R-IN-1).
-    let resp = inbound.invoke(sqs_event(&[("d1", fixtures::dialog_json("hn-1", CITIZEN, &service()))])).await.unwrap();
+    let message = kith::ekontakt("hn-1", CITIZEN, &service());
+    let resp = inbound.invoke(kith_event(&[("d1", &message)])).await.unwrap();
     assert!(failures(&resp).is_empty());
 
     // The EPJ reads the inbox; an unchanged poll is answered 304.
@@ -120,9 +123,8 @@ async fn the_demo_inbox_take_over_reply_and_a_green_receipt_with_refusals_by_rul
     assert_eq!((messages[1]["direction"].as_str(), messages[1]["receipt"]["status"].as_str()), (Some("outbound"), Some("sent")));
 
     // Helsenorge's AppRec comes back through inbound-message: the receipt turns green (R-OUT-3).
-    let apprec = json!({"version": 1, "messageId": "hn-a1", "sentAt": "2026-03-01T10:05:00Z",
-        "message": {"kind": "apprec", "answersMessageId": "r-1", "status": "ok", "errors": []}});
-    assert!(failures(&inbound.invoke(sqs_event(&[("a1", apprec.to_string())])).await.unwrap()).is_empty());
+    let apprec = kith::apprec("hn-a1", "r-1", AppRecStatusCode::Ok, &service());
+    assert!(failures(&inbound.invoke(kith_event(&[("a1", &apprec)])).await.unwrap()).is_empty());
     let dialog = call(&api, "POST", "/v1/dialog", "", &[staff(nurse())], Some(dialog_body)).await;
     assert_eq!(dialog.body["messages"][1]["receipt"]["flag"], "green-check", "{}", dialog.body);
 
@@ -208,8 +210,8 @@ async fn epj_ports_on_dynamodb() {
     epj_ports(&DynamoEpj::new(client, stack.tables()), &store, &stack.prefix).await;
     use shared::ports::GateReader;
     let (citizen, hs, prakt) = (id(CITIZEN), service(), ServiceKey::parse("115", "PRAKT").unwrap());
-    assert!(store.gate_facts(&citizen, &hs).await.unwrap().citizen.is_none(), "the card is replaced: HS is gone");
-    let facts = store.gate_facts(&citizen, &prakt).await.unwrap();
+    assert!(store.gate_facts(&citizen, &hs, None).await.unwrap().citizen.is_none(), "the card is replaced: HS is gone");
+    let facts = store.gate_facts(&citizen, &prakt, None).await.unwrap();
     assert!(facts.citizen.is_some_and(|c| c.record_card.contains(&prakt)));
 }
 

@@ -20,7 +20,7 @@ use shared::adapters::aws::dynamo::Dynamo;
 use shared::domain::receipt::AppRecStatus;
 use shared::fixtures::kith::{self, OnQueue};
 use shared::fixtures::{self, CITIZEN, consented_citizen, id, service};
-use shared::ports::MessageStore;
+use shared::ports::Inspect;
 
 struct World {
     stack: LocalStack,

@@ -27,7 +27,7 @@ use shared::fixtures::{self, CITIZEN, consented_citizen, id, service, ts};
 use shared::kith::AppRecStatusCode;
 use shared::kith::msghead::{KithDocument, read_document};
 use shared::kith::ReadLimits;
-use shared::ports::{ActivationStore, AppointmentStore, MessageStore};
+use shared::ports::{ActivationStore, AppointmentStore, Inspect};
 
 struct Env {
     stack: LocalStack,
@@ -314,7 +314,7 @@ async fn sample_events_give_their_documented_outcomes() {
     let root = e2e::stack::root();
     let data: shared::app::epj::EpjData =
         serde_json::from_str(&std::fs::read_to_string(root.join("events/epj/sample-data.json")).unwrap()).unwrap();
-    e.store.load_epj(&data, shared::fixtures::ts("2026-11-20T08:00:00Z")).await.unwrap();
+    shared::app::epj::load(&e.store, &data, shared::fixtures::ts("2026-11-20T08:00:00Z")).await.unwrap();
     // The first sync after the activations (R-ACT-4), as consent-sync ends it.
     shared::fixtures::mark_all_synced(&e.store, shared::fixtures::ts("2026-11-21T00:10:00Z")).await.unwrap();
     let mut files: Vec<_> = std::fs::read_dir(root.join("events/inbound-message")).unwrap().map(|f| f.unwrap().path()).filter(|p| p.extension().is_some_and(|x| x == "json")).collect();

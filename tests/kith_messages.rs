@@ -15,7 +15,7 @@ use shared::fixtures::{CITIZEN, consented_citizen, her_entry, id, service};
 use shared::kith::codes::{AppRecStatusCode, ErrorCode, MsgFunction};
 use shared::kith::msghead::{KithDocument, read_document};
 use shared::kith::ReadLimits;
-use shared::ports::MessageStore;
+use shared::ports::Inspect;
 
 async fn setup(name: &str) -> (LocalStack, Dynamo, Sqs) {
     let stack = LocalStack::provision(name);

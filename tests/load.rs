@@ -17,7 +17,7 @@ use futures::StreamExt;
 use shared::adapters::aws::dynamo::Dynamo;
 use shared::fixtures::kith::{self, OnQueue};
 use shared::fixtures::{self, CITIZEN, consented_citizen, id, service};
-use shared::ports::MessageStore;
+use shared::ports::Inspect;
 
 /// SQS records of one batch: (message id, KITH body with its transport attributes).
 type Batch = Vec<(String, OnQueue)>;

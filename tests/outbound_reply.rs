@@ -18,7 +18,7 @@ use shared::domain::reply::{ReplyOutcome, ReplyResult};
 use shared::fixtures::kith;
 use shared::fixtures::{self, CITIZEN, consented_citizen, id, service};
 use shared::kith::AppRecStatusCode;
-use shared::ports::{MessageStore, OutboundStore};
+use shared::ports::{Inspect, MessageStore, OutboundStore};
 
 const SUBJECT: &str = "Svar om besøk hos Kari";
 const BODY: &str = "Vi kommer kl. 10 i morgen med nye medisiner.";
@@ -196,7 +196,7 @@ async fn sample_events_give_their_documented_outcomes() {
     let root = e2e::stack::root();
     let data: shared::app::epj::EpjData =
         serde_json::from_str(&std::fs::read_to_string(root.join("events/epj/sample-data.json")).unwrap()).unwrap();
-    e.store.load_epj(&data, shared::fixtures::ts("2026-11-20T08:00:00Z")).await.unwrap();
+    shared::app::epj::load(&e.store, &data, shared::fixtures::ts("2026-11-20T08:00:00Z")).await.unwrap();
     // The first sync after the activations (R-ACT-4), as consent-sync ends it.
     shared::fixtures::mark_all_synced(&e.store, shared::fixtures::ts("2026-11-21T00:10:00Z")).await.unwrap();
     let mut files: Vec<_> =

@@ -13,6 +13,7 @@ pub mod app;
 pub mod config;
 pub mod domain;
 pub mod error;
+#[cfg(any(test, feature = "fixtures"))]
 pub mod fixtures;
 pub mod kith;
 pub mod ports;

@@ -16,6 +16,11 @@ use crate::domain::sync::{SyncListing, SyncRun, SyncWork};
 use crate::domain::{Activated, Activation, CitizenRecord, NationalId, ServiceKey};
 use crate::error::PortError;
 
+mod inspect;
+mod seed;
+pub use inspect::Inspect;
+pub use seed::Seed;
+
 /// The time now; injected so tests can move it.
 pub trait Clock: Send + Sync {
     /// Now.
@@ -128,15 +133,6 @@ pub trait MessageStore: Send + Sync {
     /// attempt to hand them on failed, `Awaiting` when a resend went out), only where no AppRec
     /// has set one ([`ReceiptFact::is_send_side`]); ids without an outbound record are skipped.
     fn note_send(&self, outbound_ids: &[String], fact: &ReceiptFact) -> impl Future<Output = Result<(), PortError>> + Send;
-
-    /// The citizen's administrative journal, oldest first.
-    fn journal(&self, citizen: &NationalId) -> impl Future<Output = Result<Vec<JournalEntry>, PortError>> + Send;
-
-    /// A department's inbox, oldest first.
-    fn inbox(
-        &self,
-        department: &crate::domain::DepartmentCode,
-    ) -> impl Future<Output = Result<Vec<InboxItem>, PortError>> + Send;
 }
 
 /// The most assignments one write carries. DynamoDB takes at most 100 items in a transaction;
@@ -198,9 +194,6 @@ pub enum ReceiptApplied {
 pub trait OutboundStore: Send + Sync {
     /// One outbound reply.
     fn reply(&self, message_id: &str) -> impl Future<Output = Result<Option<OutboundMessage>, PortError>> + Send;
-
-    /// A citizen's outbound replies, newest first.
-    fn replies_of(&self, citizen: &NationalId) -> impl Future<Output = Result<Vec<OutboundMessage>, PortError>> + Send;
 
     /// Applies an arriving AppRec to the outbound message it answers.
     fn apply_receipt(
@@ -324,7 +317,7 @@ pub trait ChunkQueue: Send + Sync {
 }
 
 /// A message taken from a dead-letter (or parked) queue.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct QueuedMessage {
     /// SQS message id.
     pub message_id: String,
@@ -337,6 +330,8 @@ pub struct QueuedMessage {
     /// The `source-queue` attribute, when set (on parked messages).
     pub source_queue: Option<String>,
 }
+
+crate::domain::masked::masked_debug!(QueuedMessage { message_id, receipt_handle, republished, source_queue } masking { body });
 
 /// The queues the republisher moves messages between (receive, send first, delete after).
 pub trait Requeue: Send + Sync {

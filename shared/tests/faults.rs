@@ -99,8 +99,11 @@ faulty!(MessageStore,
     fn record(&self, d: &Delivery) -> Recorded;
     fn mark_sent(&self, ids: &[String]) -> ();
     fn note_send(&self, ids: &[String], f: &ReceiptFact) -> ();
+);
+faulty!(Inspect,
     fn journal(&self, c: &NationalId) -> Vec<JournalEntry>;
     fn inbox(&self, d: &DepartmentCode) -> Vec<InboxItem>;
+    fn replies_of(&self, c: &NationalId) -> Vec<OutboundMessage>;
 );
 faulty!(AppointmentStore,
     fn plan(&self, c: &NationalId, s: &ServiceKey) -> shared::ports::Plan;
@@ -109,7 +112,6 @@ faulty!(AppointmentStore,
 );
 faulty!(OutboundStore,
     fn reply(&self, m: &str) -> Option<OutboundMessage>;
-    fn replies_of(&self, c: &NationalId) -> Vec<OutboundMessage>;
     fn apply_receipt(&self, m: &str, f: &ReceiptFact) -> ReceiptApplied;
 );
 faulty!(HelsenorgeOutbox, fn send(&self, m: &[Outgoing]) -> Vec<String>;);

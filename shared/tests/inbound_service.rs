@@ -12,7 +12,7 @@ use shared::domain::receipt::{AppRecStatus, KithErrorCode, ReceiptFact};
 use shared::domain::{IdMode, ServiceKey};
 use shared::error::Retryable;
 use shared::fixtures::{self, CITIZEN, REPRESENTATIVE, consented_citizen, id, service, ts, usable_activation};
-use shared::ports::MessageStore;
+use shared::ports::Inspect;
 
 type Service = InboundService<MemoryDb, MemoryDb, MemoryDb, MemoryDb, MemoryDb, MemoryDb, ManualClock>;
 

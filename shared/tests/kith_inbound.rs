@@ -13,7 +13,7 @@ use shared::fixtures::{CITIZEN, REPRESENTATIVE, consented_citizen, dated, id, se
 use shared::kith::codes::{AppRecStatusCode, ErrorCode};
 use shared::kith::msghead::{KithDocument, read_document};
 use shared::kith::{AppRecDoc, ReadLimits};
-use shared::ports::MessageStore;
+use shared::ports::Inspect;
 
 type Svc = KithInboundService<MemoryDb, MemoryDb, MemoryDb, MemoryDb, MemoryDb, MemoryDb, ManualClock, MemoryHerDirectory>;
 

@@ -13,7 +13,7 @@ use shared::domain::reply::{MAX_ATTACHMENTS_BYTES, ReplyOutcome, ReplyRefusal, R
 use shared::domain::{IdMode, ServiceKey};
 use shared::error::Retryable;
 use shared::fixtures::{CITIZEN, consented_citizen, id, service, ts, usable_activation};
-use shared::ports::{MessageStore, OutboundStore};
+use shared::ports::{Inspect, OutboundStore};
 
 type Outbound = OutboundService<MemoryDb, MemoryDb, MemoryDb, MemoryDb, ManualClock>;
 type Inbound = InboundService<MemoryDb, MemoryDb, MemoryDb, MemoryDb, MemoryDb, MemoryDb, ManualClock>;

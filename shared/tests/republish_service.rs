@@ -16,7 +16,7 @@ use shared::domain::dead_letter::{Alert, ParkedMessage, ParkedRecord};
 use shared::domain::{IdMode, NationalId, ServiceKey};
 use shared::error::PortError;
 use shared::fixtures::{self, CITIZEN, id, service, ts};
-use shared::ports::{GateFacts, GateReader, MessageStore, ParkedStore, QueuedMessage, Requeue};
+use shared::ports::{GateFacts, GateReader, Inspect, ParkedStore, QueuedMessage, Requeue};
 
 /// A gate that fails (as DynamoDB throttling would) until its budget of faults is spent.
 #[derive(Clone)]

@@ -24,8 +24,8 @@ use shared::app::outbound::OutboundService;
 use shared::app::pipeline::Pipeline;
 use shared::app::sync::SyncService;
 use shared::domain::consent::{AktivFacts, CitizenRecord};
-use shared::domain::message::{InboxItem, JournalEntry, Outgoing};
-use shared::domain::{DepartmentCode, IdMode, NationalId};
+use shared::domain::message::Outgoing;
+use shared::domain::IdMode;
 use shared::error::PortError;
 use shared::fixtures::kith;
 use shared::fixtures::{self, CITIZEN, consented_citizen, id, service, synthetic_id};
@@ -126,14 +126,6 @@ impl MessageStore for PowertoolsStyle {
 
     async fn note_send(&self, ids: &[String], fact: &shared::domain::ReceiptFact) -> Result<(), PortError> {
         self.inner.note_send(ids, fact).await
-    }
-
-    async fn journal(&self, citizen: &NationalId) -> Result<Vec<JournalEntry>, PortError> {
-        self.inner.journal(citizen).await
-    }
-
-    async fn inbox(&self, department: &DepartmentCode) -> Result<Vec<InboxItem>, PortError> {
-        self.inner.inbox(department).await
     }
 }
 

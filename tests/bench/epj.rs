@@ -15,16 +15,18 @@ use shared::adapters::aws::parked::DynamoParked;
 use shared::adapters::aws::sqs::SqsOutbox;
 use shared::adapters::memory::{MemoryDb, SystemClock};
 use shared::adapters::memory_epj::MemoryEpj;
-use shared::app::RecordIn;
+use shared::adapters::her_directory::{CachedHerDirectory, MemoryHerDirectory};
+use shared::app::kith_inbound::KithInboundService;
 use shared::app::epj_api::{EpjApi, ReplySender, Settings};
 use shared::app::http::HttpRequest;
 use shared::app::inbound::InboundService;
 use shared::app::outbound::OutboundService;
 use shared::app::pipeline::Pipeline;
 use shared::domain::IdMode;
+use shared::fixtures::kith;
 use shared::fixtures::{self, CITIZEN, consented_citizen, id, service, usable_activation};
 use shared::ports::epj::{ActivationAdmin, RecordCardStore, TakeOverStore};
-use shared::ports::{ActivationStore, AppointmentStore, Clock, MessageStore, OutboundStore, ParkedStore};
+use shared::ports::{ActivationStore, AppointmentStore, Clock, Inspect, MessageStore, OutboundStore, ParkedStore};
 
 /// Latency of one route.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -72,13 +74,15 @@ fn reply_request(key: &str) -> HttpRequest {
     r
 }
 
-/// `n` inbound messages into 115's inbox, through inbound-message's use case.
-async fn fill_inbox<M: MessageStore + AppointmentStore + OutboundStore + shared::ports::GateReader + Clone, H: shared::ports::HelsenorgeOutbox, D: shared::ports::DeadLetterLog>(
-    store: &M,
-    outbox: H,
-    dead_letters: D,
-    n: usize,
-) {
+/// `n` citizen messages (KITH MsgHead XML with the bridge's attributes) into 115's inbox,
+/// through inbound-message's use case, routed by the receiver's HER-id.
+async fn fill_inbox<M, R, H, D>(store: &M, directory: R, outbox: H, dead_letters: D, n: usize)
+where
+    M: MessageStore + AppointmentStore + OutboundStore + shared::ports::GateReader + Clone,
+    R: shared::ports::HerDirectory,
+    H: shared::ports::HelsenorgeOutbox,
+    D: shared::ports::DeadLetterLog,
+{
     let inbound = InboundService {
         gate: store.clone(),
         appointments: store.clone(),
@@ -86,9 +90,8 @@ async fn fill_inbox<M: MessageStore + AppointmentStore + OutboundStore + shared:
         pipeline: Pipeline { messages: store.clone(), outbox, dead_letters, clock: SystemClock, source_queue: "InboundQueue".into() },
         id_mode: IdMode::Production,
     };
-    let records: Vec<RecordIn> = (0..n)
-        .map(|i| RecordIn { sqs_message_id: format!("s{i}"), body: fixtures::dialog_json(&format!("hn-epj-{i}"), CITIZEN, &service()), receive_count: 1 })
-        .collect();
+    let inbound = KithInboundService { inbound, directory };
+    let records: Vec<_> = (0..n).map(|i| kith::record(&format!("s{i}"), &kith::ekontakt(&format!("hn-epj-{i}"), CITIZEN, &service()))).collect();
     for chunk in records.chunks(10) {
         assert!(inbound.handle_batch(chunk, 10).await.is_empty(), "inbox filled");
     }
@@ -96,7 +99,7 @@ async fn fill_inbox<M: MessageStore + AppointmentStore + OutboundStore + shared:
 
 async fn time_requests<R, E, P, S, C>(api: &EpjApi<R, E, P, S, C>, requests: Vec<HttpRequest>, want: u16) -> (usize, f64, f64)
 where
-    R: MessageStore + OutboundStore + AppointmentStore + ActivationStore,
+    R: MessageStore + Inspect + OutboundStore + AppointmentStore + ActivationStore,
     E: TakeOverStore + ActivationAdmin + RecordCardStore,
     P: ParkedStore,
     S: ReplySender,
@@ -120,7 +123,7 @@ pub fn latency(rt: &tokio::runtime::Runtime, n: usize) -> Vec<Latency> {
         let db = MemoryDb::new();
         db.state().citizens.insert(id(CITIZEN), consented_citizen(CITIZEN, &service()));
         db.state().activations.insert(service(), usable_activation(&service()));
-        fill_inbox(&db, db.clone(), db.clone(), 200).await;
+        fill_inbox(&db, MemoryHerDirectory { entries: vec![fixtures::her_entry()] }, db.clone(), db.clone(), 200).await;
         let pipeline = Pipeline { messages: db.clone(), outbox: db.clone(), dead_letters: db.clone(), clock: SystemClock, source_queue: "epj-api".into() };
         let api = EpjApi {
             records: db.clone(),
@@ -145,7 +148,8 @@ pub async fn calls() -> Vec<Calls> {
     plain.put_citizen(&consented_citizen(CITIZEN, &service())).await.expect("seed citizen");
     fixtures::seed_usable_activation(&plain, &service()).await.expect("seed activation");
     let sqs_plain = aws_sdk_sqs::Client::new(&sdk);
-    fill_inbox(&plain, SqsOutbox::new(sqs_plain, stack.queue("ToHelsenorgeQueue")), plain.clone(), 50).await;
+    plain.put_her(&fixtures::her_entry()).await.expect("seed the HER-id");
+    fill_inbox(&plain, CachedHerDirectory::new(plain.clone(), SystemClock), SqsOutbox::new(sqs_plain, stack.queue("ToHelsenorgeQueue")), plain.clone(), 50).await;
     let counter = CallCounter::default();
     let (ddb, sqs) = counter.clients(&sdk);
     let store = Dynamo::new(ddb.clone(), stack.tables());

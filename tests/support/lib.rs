@@ -5,6 +5,7 @@
 //! The tests need moto running and `AWS_ENDPOINT_URL` pointing at it: `make test` does both.
 
 pub mod contract;
+pub mod contract_stores;
 pub mod counting;
 pub mod fake;
 pub mod kith;

@@ -14,7 +14,7 @@ use shared::adapters::aws::dynamo::Dynamo;
 use shared::adapters::aws::lambda::{batch_response, parse_event, sqs_event};
 use shared::adapters::aws::sqs::{SqsAlerts, SqsChunkQueue};
 use shared::adapters::helsenorge;
-use shared::adapters::memory::SystemClock;
+use shared::adapters::clock::SystemClock;
 use shared::app::events::SyncAction;
 use shared::app::sync::SyncService;
 use shared::config::SyncConfig;

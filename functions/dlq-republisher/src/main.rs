@@ -15,7 +15,7 @@ use shared::adapters::aws::dynamo::{Dynamo, Tables};
 use shared::adapters::aws::lambda::parse_event;
 use shared::adapters::aws::parked::DynamoParked;
 use shared::adapters::aws::sqs::{SqsAlerts, SqsRequeue};
-use shared::adapters::memory::SystemClock;
+use shared::adapters::clock::SystemClock;
 use shared::app::republish::{DeadLetterAction, RepublishService};
 use shared::config::DeadLetterConfig;
 

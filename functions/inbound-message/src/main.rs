@@ -13,7 +13,7 @@ use shared::adapters::aws::dynamo::Dynamo;
 use shared::adapters::aws::lambda::{batch_response, sqs_event_with_transport};
 use shared::adapters::aws::sqs::SqsOutbox;
 use shared::adapters::her_directory::CachedHerDirectory;
-use shared::adapters::memory::SystemClock;
+use shared::adapters::clock::SystemClock;
 use shared::app::inbound::InboundService;
 use shared::app::kith_inbound::KithInboundService;
 use shared::app::pipeline::Pipeline;

@@ -13,7 +13,7 @@ use shared::adapters::aws::lambda::{batch_response, sqs_event};
 use shared::adapters::aws::sqs::SqsOutbox;
 use shared::adapters::her_directory::CachedHerDirectory;
 use shared::adapters::kith_outbox::KithOutbox;
-use shared::adapters::memory::SystemClock;
+use shared::adapters::clock::SystemClock;
 use shared::app::outbound::OutboundService;
 use shared::app::pipeline::Pipeline;
 use shared::config::OutboundConfig;

@@ -13,7 +13,7 @@ use shared::adapters::aws::startup::started;
 use shared::adapters::aws::dynamo::{Dynamo, Tables};
 use shared::adapters::aws::lambda::{http_request, http_response};
 use shared::adapters::helsenorge;
-use shared::adapters::memory::SystemClock;
+use shared::adapters::clock::SystemClock;
 use shared::app::icon::{BreakerConfig, CircuitBreaker, IconService};
 use shared::config::StatusIconConfig;
 

@@ -13,7 +13,7 @@ use shared::adapters::aws::dynamo::{Dynamo, Tables};
 use shared::adapters::aws::lambda::parse_event;
 use shared::adapters::aws::parked::DynamoParked;
 use shared::adapters::aws::sqs::SqsAlerts;
-use shared::adapters::memory::SystemClock;
+use shared::adapters::clock::SystemClock;
 use shared::app::events::SummaryAction;
 use shared::app::republish::summary;
 use shared::config::DeadLetterConfig;

@@ -12,7 +12,7 @@ use crate::domain::consent::{AktivFacts, CitizenRecord};
 use crate::domain::org::StaffProfile;
 use crate::domain::{Activation, ActivationError, CodeListLinks, NationalId, ServiceKey};
 use crate::error::PortError;
-use crate::ports::ActivationStore;
+use crate::ports::{ActivationStore, AppointmentStore, MessageStore, Seed};
 
 /// A file of EPJ data.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -106,6 +106,31 @@ pub async fn activate<S: ActivationStore>(store: &S, request: &ActivationRequest
     let activated = Activation::activate(request.key.clone(), request.links, &request.staff, now)?;
     store.activate(&activated).await?;
     Ok(activated.into_activation())
+}
+
+/// Loads EPJ data (the admin tool's `load`): citizens with record cards, activations (each
+/// through the activation rule, R-ACT-2/3, as of `now`), plans (re-dated so kept cancellations
+/// survive, R-APT-5), outbound messages and HER-ids. An activation the rule refuses stops the
+/// load with its reason.
+pub async fn load<S>(store: &S, data: &EpjData, now: Timestamp) -> Result<(), ActivateError>
+where
+    S: Seed + ActivationStore + AppointmentStore + MessageStore,
+{
+    let citizens: Vec<CitizenRecord> = data.citizens.iter().map(EpjCitizen::record).collect();
+    store.put_citizens(&citizens).await?;
+    for a in &data.activations {
+        activate(store, a, now).await?;
+    }
+    for p in &data.plans {
+        super::appointments::redate(store, store, &p.citizen, &p.service, p.assignments.clone(), now).await?;
+    }
+    for o in &data.outbound {
+        store.put_outbound(o).await?;
+    }
+    for e in &data.her_ids {
+        store.put_her(e).await?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -16,7 +16,7 @@ pub mod republish;
 pub mod sync;
 
 /// One SQS record as a use case sees it (no AWS types).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct RecordIn {
     /// SQS message id (what a partial batch failure names).
     pub sqs_message_id: String,
@@ -25,3 +25,5 @@ pub struct RecordIn {
     /// SQS's approximate receive count.
     pub receive_count: u32,
 }
+
+crate::domain::masked::masked_debug!(RecordIn { sqs_message_id, receive_count } masking { body });

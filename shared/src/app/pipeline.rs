@@ -188,20 +188,7 @@ impl<M: MessageStore, H: HelsenorgeOutbox, D: DeadLetterLog, C: Clock> Pipeline<
         Fut: Future<Output = Result<O, ProcessError>> + 'a,
         O: Answered,
     {
-        use futures::{FutureExt, StreamExt};
-        use tracing::Instrument;
-
-        let results: Vec<(&RecordIn, Result<O, ProcessError>)> = futures::stream::iter(records)
-            .map(|r| {
-                let span = tracing::info_span!("record", message_id = %r.sqs_message_id, receive_count = r.receive_count);
-                // A panic in one record's processing fails that record only, not the batch.
-                let fut = std::panic::AssertUnwindSafe(process(r)).catch_unwind();
-                async move { (r, fut.await.unwrap_or(Err(ProcessError::Panicked))) }.instrument(span)
-            })
-            .buffer_unordered(concurrency.max(1))
-            .collect()
-            .await;
-
+        let results = each_record(records, concurrency, process).await;
         let mut failed: Vec<String> = vec![];
         let mut pending: Vec<(&RecordIn, &Pending)> = vec![];
         for (r, result) in &results {
@@ -239,13 +226,42 @@ impl<M: MessageStore, H: HelsenorgeOutbox, D: DeadLetterLog, C: Clock> Pipeline<
 
     /// Logs a failed record (scrubbed) and records it for support; best effort.
     async fn fail(&self, r: &RecordIn, e: &ProcessError) {
-        let error = RecordedError::scrub(&error_chain(e));
-        tracing::warn!(message_id = %r.sqs_message_id, retryable = e.is_retryable(), error = %error, "record failed");
-        let kind = crate::kith::sniff::function_of(&r.body).map(|f| f.code().to_string());
-        if let Err(log_err) = self.record_failure(&r.sqs_message_id, kind, r.receive_count, e).await {
-            let log_err = RecordedError::scrub(&error_chain(&log_err));
-            tracing::error!(message_id = %r.sqs_message_id, error = %log_err, "could not record the failure");
-        }
+        let failed = FailedRecord { message_id: &r.sqs_message_id, source_queue: &self.source_queue, kind: crate::kith::sniff::function_of(&r.body).map(|f| f.code().to_string()), receive_count: r.receive_count };
+        fail_record(&self.dead_letters, &self.clock, failed, e).await;
+    }
+}
+
+/// Runs `process` on every record with bounded concurrency, one span per record carrying its
+/// message id (never a national id or a body). A panic in one record's processing fails that
+/// record only ([`ProcessError::Panicked`]), not the batch.
+pub async fn each_record<'a, F, Fut, O>(records: &'a [RecordIn], concurrency: usize, process: F) -> Vec<(&'a RecordIn, Result<O, ProcessError>)>
+where
+    F: Fn(&'a RecordIn) -> Fut,
+    Fut: Future<Output = Result<O, ProcessError>> + 'a,
+{
+    use futures::{FutureExt, StreamExt};
+    use tracing::Instrument;
+
+    futures::stream::iter(records)
+        .map(|r| {
+            let span = tracing::info_span!("record", message_id = %r.sqs_message_id, receive_count = r.receive_count);
+            let fut = std::panic::AssertUnwindSafe(process(r)).catch_unwind();
+            async move { (r, fut.await.unwrap_or(Err(ProcessError::Panicked))) }.instrument(span)
+        })
+        .buffer_unordered(concurrency.max(1))
+        .collect()
+        .await
+}
+
+/// Logs a failed record (scrubbed, with its error chain) and records it for support and the
+/// republisher through [`record_failure`]; best effort: a failure to record is logged.
+pub async fn fail_record<D: DeadLetterLog, C: Clock>(dead_letters: &D, clock: &C, failed: FailedRecord<'_>, e: &ProcessError) {
+    let error = RecordedError::scrub(&error_chain(e));
+    tracing::warn!(message_id = %failed.message_id, retryable = e.is_retryable(), error = %error, "record failed");
+    let message_id = failed.message_id;
+    if let Err(log_err) = record_failure(dead_letters, clock, failed, e.is_retryable(), &error_chain(e)).await {
+        let log_err = RecordedError::scrub(&error_chain(&log_err));
+        tracing::error!(message_id = %message_id, error = %log_err, "could not record the failure");
     }
 }
 

@@ -21,9 +21,9 @@ use std::collections::HashMap;
 use crate::domain::dead_letter::{Alert, RecordedError};
 use crate::domain::sync::{SyncChunk, SyncListing, SyncRun, SyncWork, run_id_for};
 use crate::domain::{CitizenRecord, NationalId};
-use crate::error::{PortError, Retryable};
+use crate::error::PortError;
 use crate::ports::{AktivClient, AlertSink, ChunkQueue, CitizenReader, Clock, DeadLetterLog, SyncStore, SyncUpdate};
-use super::pipeline::{FailedRecord, record_failure};
+use super::pipeline::{FailedRecord, ProcessError, each_record, error_chain, fail_record};
 
 /// What the start phase did (the answer to `{"action":"start"}`).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -266,45 +266,44 @@ where
         Err(PortError::transient("mark activations synced", "activations kept changing"))
     }
 
-    /// Processes work records (chunks and listing steps) from the work queue; returns the SQS ids to retry. Every failed
-    /// record is recorded through the shared helper (R-DLQ-4).
+    /// Processes work records (chunks and listing steps) from the work queue, one at a time,
+    /// through the shared per-record path ([`each_record`]: a span per record, a panic fails
+    /// that record only); returns the SQS ids to retry. Every failed record is recorded through
+    /// the shared helper with its error chain (R-DLQ-4).
     pub async fn handle_chunks(&self, records: &[super::RecordIn]) -> Vec<String> {
         let mut failed = vec![];
-        for r in records {
-            let span = tracing::info_span!("chunk", message_id = %r.sqs_message_id, receive_count = r.receive_count);
-            let _enter = span.enter();
-            let outcome = match serde_json::from_str::<SyncWork>(&r.body) {
-                // Neither a chunk nor a listing step: SQS redrive takes it to the sync
-                // dead-letter queue.
-                Err(e) => Err((false, crate::domain::message::describe_json_error(&e))),
-                // A listing step is retried by SQS until it goes through (or is dead-lettered).
-                Ok(SyncWork::Listing(step)) => self.list(&step).await.map(|_| ()).map_err(|e| (e.is_retryable(), e.to_string())),
-                Ok(SyncWork::Chunk(chunk)) => match self.chunk(&chunk).await {
-                    Ok(_) => Ok(()),
-                    Err(e) if r.receive_count >= MAX_RECEIVES => {
-                        // The last try: alert, count it failed, let the run go on.
-                        match self.chunk_failed(&chunk, &e.to_string()).await {
-                            Ok(()) => Ok(()),
-                            Err(e2) => Err((e2.is_retryable(), e2.to_string())),
-                        }
-                    }
-                    Err(e) => Err((e.is_retryable(), e.to_string())),
-                },
-            };
-            if let Err((retryable, error)) = outcome {
-                tracing::warn!(retryable, error = %RecordedError::scrub(&error), "sync chunk failed");
+        for (r, result) in each_record(records, 1, |r| self.work_record(r)).await {
+            if let Err(e) = result {
                 let rec = FailedRecord {
                     message_id: &r.sqs_message_id,
                     source_queue: &self.source_queue,
                     kind: Some("sync-chunk".into()),
                     receive_count: r.receive_count,
                 };
-                if let Err(e) = record_failure(&self.dead_letters, &self.clock, rec, retryable, &error).await {
-                    tracing::error!(error = %RecordedError::scrub(&e.to_string()), "could not record the failure");
-                }
+                fail_record(&self.dead_letters, &self.clock, rec, &e).await;
                 failed.push(r.sqs_message_id.clone());
             }
         }
         failed
+    }
+
+    /// One work record. Neither a chunk nor a listing step: permanent (SQS redrive takes it to
+    /// the sync dead-letter queue). A listing step is retried by SQS until it goes through (or
+    /// is dead-lettered). A chunk's last try that fails is alerted and counted failed, and the
+    /// run goes on.
+    async fn work_record(&self, r: &super::RecordIn) -> Result<(), ProcessError> {
+        let work = serde_json::from_str::<SyncWork>(&r.body)
+            .map_err(|e| ProcessError::Unreadable(crate::domain::message::describe_json_error(&e)))?;
+        match work {
+            SyncWork::Listing(step) => {
+                self.list(&step).await?;
+            }
+            SyncWork::Chunk(chunk) => match self.chunk(&chunk).await {
+                Ok(_) => {}
+                Err(e) if r.receive_count >= MAX_RECEIVES => self.chunk_failed(&chunk, &error_chain(&e)).await?,
+                Err(e) => return Err(e.into()),
+            },
+        }
+        Ok(())
     }
 }

@@ -43,7 +43,7 @@ pub fn to_oslo(at: Timestamp) -> ZonedDateTime {
 pub struct AssignmentId(pub String);
 
 /// When an assignment takes place (R-APT-1).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "kebab-case")]
 pub enum Schedule {
     /// A dated visit: shown as "assigned" with time, text and employee.
@@ -56,6 +56,18 @@ pub enum Schedule {
     },
     /// A regular, recurring visit without a date: shown as "regular", no employee.
     Regular,
+}
+
+impl std::fmt::Debug for Schedule {
+    /// The employee's name shows only its size.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Dated { start, employee } => {
+                f.debug_struct("Dated").field("start", start).field("employee", &super::masked::Masked(employee)).finish()
+            }
+            Self::Regular => f.write_str("Regular"),
+        }
+    }
 }
 
 /// The status of an assignment.

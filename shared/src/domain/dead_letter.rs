@@ -240,11 +240,7 @@ pub struct ParkedMessage {
     pub body: String,
 }
 
-impl std::fmt::Debug for ParkedMessage {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ParkedMessage").field("record", &self.record).field("body_bytes", &self.body.len()).finish()
-    }
-}
+crate::domain::masked::masked_debug!(ParkedMessage { record } masking { body });
 
 /// R-DLQ-5: the summary of what is parked, per (source queue, kind); `None` when nothing is
 /// parked (no alert), unless `all_clear` asks for an empty summary.

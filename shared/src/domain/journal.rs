@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use super::consent::Sender;
 use super::national_id::NationalId;
+use super::masked::masked_debug;
 use super::org::{DepartmentCode, ServiceKey};
 
 /// Who wrote a journal entry.
@@ -57,7 +58,7 @@ pub enum EntryKind {
 }
 
 /// An entry in the citizen's administrative journal (R-IN-1).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct JournalEntry {
     /// The message id.
@@ -93,7 +94,7 @@ impl JournalEntry {
 }
 
 /// An item in a department's inbox, graded `AJ` (R-IN-1). Follow-up is not tied to one person.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct InboxItem {
     /// The department.
@@ -113,3 +114,6 @@ pub struct InboxItem {
     /// When.
     pub at: Timestamp,
 }
+
+masked_debug!(JournalEntry { message_id, citizen, service, kind, author, grading, at } masking { subject, body });
+masked_debug!(InboxItem { department, message_id, citizen, service, kind, grading, at } masking { subject });

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use super::appointment::AssignmentId;
 use super::national_id::NationalId;
+use super::masked::{Masked, masked_debug};
 use super::org::ServiceKey;
 use super::receipt::{AppRec, AppRecError};
 pub use super::journal::{Author, EntryKind, InboxItem, JournalEntry};
@@ -35,7 +36,7 @@ pub struct InboundEnvelope {
 }
 
 /// The kinds of inbound message.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "kebab-case", deny_unknown_fields)]
 pub enum InboundMessage {
     /// A dialog message from a citizen or their representative (R-IN-1, R-CIT-2/4).
@@ -92,7 +93,7 @@ pub enum InboundMessage {
 }
 
 /// The sender as it arrives (ids unvalidated).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "role", rename_all = "kebab-case", deny_unknown_fields)]
 pub enum RawSender {
     /// The citizen.
@@ -210,7 +211,7 @@ pub fn describe_json_error(e: &serde_json::Error) -> String {
 
 /// A message helsedialog sends: toward Helsenorge (the ToHelsenorge queue, read by the bridge)
 /// or back to the EPJ (the EpjResults queue).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "kebab-case")]
 pub enum OutMessage {
     /// An application receipt (to Helsenorge).
@@ -245,7 +246,7 @@ pub enum OutMessage {
 
 /// A rendered wire message: the body and the transport metadata the bridge carries as AMQP
 /// properties (`messageFunction`, `fromHerId`, `toHerId`, `cpaId`, `messageId`, …).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct WireMessage {
     /// The document.
@@ -289,6 +290,78 @@ impl Outgoing {
     /// Wraps a message with its stable id.
     pub fn new(id: impl Into<String>, message: OutMessage) -> Self {
         Self { id: id.into(), version: ENVELOPE_VERSION, message }
+    }
+}
+
+masked_debug!(WireMessage { attributes } masking { body });
+
+impl std::fmt::Debug for InboundMessage {
+    /// The citizen's id and the text show only their sizes.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::DialogMessage { citizen, sender, service, subject, body } => f
+                .debug_struct("DialogMessage")
+                .field("citizen", &Masked(citizen))
+                .field("sender", sender)
+                .field("service", service)
+                .field("subject", &Masked(subject))
+                .field("body", &Masked(body))
+                .finish(),
+            Self::CancelAppointment { citizen, sender, service, assignment } => f
+                .debug_struct("CancelAppointment")
+                .field("citizen", &Masked(citizen))
+                .field("sender", sender)
+                .field("service", service)
+                .field("assignment", assignment)
+                .finish(),
+            Self::CancelPeriod { citizen, sender, service, from, to } => f
+                .debug_struct("CancelPeriod")
+                .field("citizen", &Masked(citizen))
+                .field("sender", sender)
+                .field("service", service)
+                .field("from", from)
+                .field("to", to)
+                .finish(),
+            Self::Apprec { answers_message_id, status, errors } => f
+                .debug_struct("Apprec")
+                .field("answers_message_id", answers_message_id)
+                .field("status", status)
+                .field("errors", errors)
+                .finish(),
+        }
+    }
+}
+
+impl std::fmt::Debug for RawSender {
+    /// A representative's id shows only its size.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Citizen => f.write_str("Citizen"),
+            Self::Representative { representative } => {
+                f.debug_struct("Representative").field("representative", &Masked(representative)).finish()
+            }
+        }
+    }
+}
+
+impl std::fmt::Debug for OutMessage {
+    /// A dialog message's text shows only its size (the citizen's id masks itself).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Apprec(a) => f.debug_tuple("Apprec").field(a).finish(),
+            Self::DialogMessage { message_id, in_reply_to, citizen, service, subject, body, attachments } => f
+                .debug_struct("DialogMessage")
+                .field("message_id", message_id)
+                .field("in_reply_to", in_reply_to)
+                .field("citizen", citizen)
+                .field("service", service)
+                .field("subject", &Masked(subject))
+                .field("body", &Masked(body))
+                .field("attachments", attachments)
+                .finish(),
+            Self::ReplyResult(r) => f.debug_tuple("ReplyResult").field(r).finish(),
+            Self::Wire(w) => f.debug_tuple("Wire").field(w).finish(),
+        }
     }
 }
 

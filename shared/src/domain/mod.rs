@@ -7,6 +7,7 @@ pub mod consent;
 pub mod dead_letter;
 pub mod icon;
 pub mod journal;
+pub mod masked;
 pub mod message;
 pub mod national_id;
 pub mod org;

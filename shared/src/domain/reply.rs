@@ -9,6 +9,7 @@ use super::receipt::{OutboundStatus, ReceiptFact, outbound_status};
 use super::activation::{Activation, ActivationState, activation_state};
 use super::consent::CitizenRecord;
 use super::text::{TextError, check_text};
+use super::masked::masked_debug;
 use super::org::{ServiceKey, StaffProfile};
 
 /// R-OUT-4: attachments total at most 12 MB: 12,000,000 bytes of decoded content (decimal
@@ -92,7 +93,7 @@ impl ReplyRefusal {
 pub const REQUEST_VERSION: u32 = 1;
 
 /// A staff reply from the EPJ, as it sits on the outbound queue.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ReplyRequest {
     /// Must be [`REQUEST_VERSION`].
@@ -171,7 +172,7 @@ impl OutboundMessage {
 
 /// An attachment with its content, as the Dialogmelding carries it toward Helsenorge (base64 in
 /// `RefDoc`). There is no declared size: the size is what the content decodes to (R-OUT-4).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Attachment {
     /// File name.
@@ -181,6 +182,9 @@ pub struct Attachment {
     /// The content, base64.
     pub content: Base64Content,
 }
+
+masked_debug!(ReplyRequest { version, reply_id, staff, origin, service, attachments, in_reply_to } masking { citizen, subject, body });
+masked_debug!(Attachment { media_type, content } masking { name });
 
 /// Base64 text (standard alphabet, padded; whitespace such as XML line breaks is ignored).
 /// Its `Debug` shows only its length: the content is health data.

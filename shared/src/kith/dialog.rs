@@ -9,7 +9,7 @@ use super::xml::Element;
 use super::{NS_DIALOG_1_1, OID_7601};
 
 /// A request (the citizen's question, or our message).
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Clone, PartialEq, Eq, Default)]
 pub struct Foresporsel {
     /// `TypeForesp/@V` (code list 7601; `DI` = dialog with citizen).
     pub type_foresp: String,
@@ -20,7 +20,7 @@ pub struct Foresporsel {
 }
 
 /// A note (an answer, or information).
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Clone, PartialEq, Eq, Default)]
 pub struct Notat {
     /// `TemaKodet/@V`.
     pub tema_kodet: String,
@@ -40,6 +40,9 @@ pub struct Dialogmelding {
     /// The notes.
     pub notat: Vec<Notat>,
 }
+
+crate::domain::masked::masked_debug!(Foresporsel { type_foresp } masking { subject, question });
+crate::domain::masked::masked_debug!(Notat { tema_kodet } masking { tema, text });
 
 impl Dialogmelding {
     /// A message to or from a citizen: one `Foresporsel` `DI` with subject and text.

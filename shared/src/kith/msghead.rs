@@ -66,7 +66,7 @@ impl Organisation {
 }
 
 /// The patient the message is about (and journaled on).
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Clone, PartialEq, Eq, Default)]
 pub struct Patient {
     /// `FamilyName`.
     pub family_name: Option<String>,
@@ -86,7 +86,7 @@ impl Patient {
 /// `Pasientrelasjon`: who uses the service on the patient's behalf, and how they are related
 /// (code list 7611, e.g. `FO` parental responsibility). Helsenorge's pages describe it as the
 /// marker of a message written by someone else than the patient.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Clone, PartialEq, Eq, Default)]
 pub struct Relation {
     /// The person's id (FNR/DNR), when given.
     pub person: Option<Ident>,
@@ -95,7 +95,7 @@ pub struct Relation {
 }
 
 /// What a document's `RefDoc/Content` holds.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub enum Content {
     /// A Dialogmelding 1.1.
     Dialog(Dialogmelding),
@@ -114,7 +114,7 @@ pub enum Content {
 }
 
 /// One `Document`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct Document {
     /// `ContentDescription`.
     pub content_description: Option<String>,
@@ -126,6 +126,32 @@ pub struct Document {
     pub description: Option<String>,
     /// What it holds.
     pub content: Content,
+}
+
+impl crate::domain::masked::Size for Ident {
+    fn size(&self) -> Option<usize> {
+        crate::domain::masked::Size::size(&self.id)
+    }
+}
+
+crate::domain::masked::masked_debug!(Patient {} masking { family_name, given_name, idents });
+crate::domain::masked::masked_debug!(Relation { relation } masking { person });
+crate::domain::masked::masked_debug!(Document { content_description, msg_type, mime_type, content } masking { description });
+
+impl std::fmt::Debug for Content {
+    /// Payloads show only their sizes; a Dialogmelding masks its own text.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        use crate::domain::masked::Masked;
+        match self {
+            Self::Dialog(d) => f.debug_tuple("Dialog").field(d).finish(),
+            Self::Base64(bytes) => f.debug_tuple("Base64").field(&Masked(bytes)).finish(),
+            Self::Relation(r) => f.debug_tuple("Relation").field(r).finish(),
+            Self::AppRec(a) => f.debug_tuple("AppRec").field(a).finish(),
+            Self::FileReference(name) => f.debug_tuple("FileReference").field(&Masked(name)).finish(),
+            Self::Other(ns) => f.debug_tuple("Other").field(ns).finish(),
+            Self::None => f.write_str("None"),
+        }
+    }
 }
 
 /// A MsgHead 1.2 document.

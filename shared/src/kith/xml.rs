@@ -30,7 +30,7 @@ impl ReadLimits {
 
 /// One element: namespace URI (empty when none), local name, unprefixed attributes, children
 /// and its own text (entities resolved).
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Clone, PartialEq, Eq, Default)]
 pub struct Element {
     /// Namespace URI.
     pub ns: String,
@@ -43,6 +43,8 @@ pub struct Element {
     /// The element's own text.
     pub text: String,
 }
+
+crate::domain::masked::masked_debug!(Element { ns, name, children } masking { attrs, text });
 
 impl Element {
     /// Whether this is `{ns}name`.

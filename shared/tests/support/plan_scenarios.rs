@@ -14,19 +14,17 @@ use shared::app::appointments::{REDATE_FLAG_SUBJECT, redate};
 use shared::app::inbound::InboundService;
 use shared::app::pipeline::Pipeline;
 use shared::domain::appointment::{Assignment, AssignmentStatus, CANCELLED_TEXT};
-use shared::domain::message::{EntryKind, InboxItem, JournalEntry, Outgoing};
+use shared::domain::message::{EntryKind, InboxItem, Outgoing};
 use shared::domain::receipt::ReceiptFact;
-use shared::domain::{DepartmentCode, IdMode, NationalId, ServiceKey};
+use shared::domain::{IdMode, NationalId, ServiceKey};
 use shared::error::PortError;
 use shared::fixtures::kith::{self, OnQueue};
 use shared::fixtures::{self, CITIZEN, id, service, ts};
-use shared::ports::{
-    AppointmentStore, DeadLetterLog, Delivery, GateReader, HelsenorgeOutbox, MessageStore, OutboundStore, Plan, Recorded,
-};
+use shared::ports::{AppointmentStore, DeadLetterLog, Delivery, GateReader, HelsenorgeOutbox, Inspect, MessageStore, OutboundStore, Plan, Recorded};
 
 /// Everything a scenario needs of one backend.
-pub trait Store: AppointmentStore + MessageStore + GateReader + OutboundStore + DeadLetterLog + Clone + 'static {}
-impl<T: AppointmentStore + MessageStore + GateReader + OutboundStore + DeadLetterLog + Clone + 'static> Store for T {}
+pub trait Store: AppointmentStore + MessageStore + Inspect + GateReader + OutboundStore + DeadLetterLog + Clone + 'static {}
+impl<T: AppointmentStore + MessageStore + Inspect + GateReader + OutboundStore + DeadLetterLog + Clone + 'static> Store for T {}
 
 /// The backend's outbox toward Helsenorge, keeping a copy of what it sent.
 #[derive(Clone)]
@@ -75,12 +73,6 @@ impl<S: MessageStore> MessageStore for FailFirstDelivery<S> {
     }
     async fn note_send(&self, ids: &[String], fact: &ReceiptFact) -> Result<(), PortError> {
         self.inner.note_send(ids, fact).await
-    }
-    async fn journal(&self, c: &NationalId) -> Result<Vec<JournalEntry>, PortError> {
-        self.inner.journal(c).await
-    }
-    async fn inbox(&self, d: &DepartmentCode) -> Result<Vec<InboxItem>, PortError> {
-        self.inner.inbox(d).await
     }
 }
 

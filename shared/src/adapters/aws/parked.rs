@@ -8,7 +8,7 @@ use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
 
 use super::classify;
-use super::dynamo::calls::query_all;
+use super::dynamo::calls::{create, query_all};
 use crate::domain::dead_letter::{ParkedMessage, ParkedRecord};
 use crate::error::PortError;
 use crate::ports::ParkedStore;
@@ -47,19 +47,8 @@ impl ParkedStore for DynamoParked {
         let mut item: Item = serde_dynamo::to_item(&message.record).map_err(|e| PortError::permanent("write parked record", e))?;
         item.extend(Self::key(&message.record.message_id));
         item.insert("body".into(), AttributeValue::S(message.body.clone()));
-        let r = self
-            .client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(item))
-            .condition_expression("attribute_not_exists(pk)")
-            .send()
-            .await;
-        match r {
-            Ok(_) => Ok(()),
-            Err(e) if e.as_service_error().is_some_and(|se| se.is_conditional_check_failed_exception()) => Ok(()),
-            Err(e) => Err(classify("park", e)),
-        }
+        create(&self.client, "park", &self.table, item).await?;
+        Ok(())
     }
 
     /// Query pk `PARKED` (every page), the records without bodies, oldest first.

@@ -11,9 +11,9 @@ use crate::app::http::{HttpRequest, HttpResponse};
 use crate::domain::message::{EntryKind, InboxItem};
 use crate::domain::staff::{Staff, TakeOver, authorize_read, authorize_take_over};
 use crate::ports::epj::TakeOverStore;
-use crate::ports::{Clock, MessageStore};
+use crate::ports::{Clock, Inspect};
 
-impl<R: MessageStore, E: TakeOverStore, P, S, C: Clock> EpjApi<R, E, P, S, C> {
+impl<R: Inspect, E: TakeOverStore, P, S, C: Clock> EpjApi<R, E, P, S, C> {
     /// `GET /v1/departments/{department}/inbox` (or `/redate-flags`: only the R-APT-5 flags).
     pub(super) async fn inbox(&self, req: &HttpRequest, staff: &Staff, dept: &str, flags_only: bool) -> Result<HttpResponse, ApiError> {
         let dept = department(dept)?;

@@ -13,7 +13,7 @@ use crate::app::http::{HttpRequest, HttpResponse};
 use crate::domain::message::{EntryKind, JournalEntry};
 use crate::domain::staff::{Staff, authorize_read};
 use crate::domain::{DepartmentCode, ServiceKey};
-use crate::ports::{Clock, MessageStore, OutboundStore};
+use crate::ports::{Clock, Inspect, OutboundStore};
 
 /// `POST /v1/journal`.
 #[derive(Debug, Deserialize)]
@@ -31,7 +31,7 @@ struct DialogQuery {
     service: ServiceKey,
 }
 
-impl<R: MessageStore + OutboundStore, E, P, S, C: Clock> EpjApi<R, E, P, S, C> {
+impl<R: Inspect + OutboundStore, E, P, S, C: Clock> EpjApi<R, E, P, S, C> {
     /// The journal entries on services of the asked department, newest first.
     pub(super) async fn journal(&self, req: &HttpRequest, staff: &Staff) -> Result<HttpResponse, ApiError> {
         let q: JournalQuery = body(req)?;

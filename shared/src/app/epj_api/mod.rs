@@ -33,7 +33,7 @@ use crate::domain::IdMode;
 use crate::domain::staff::Staff;
 use crate::error::PortError;
 use crate::ports::epj::{ActivationAdmin, RecordCardStore, TakeOverStore};
-use crate::ports::{ActivationStore, AppointmentStore, Clock, MessageStore, OutboundStore, ParkedStore};
+use crate::ports::{ActivationStore, AppointmentStore, Clock, Inspect, MessageStore, OutboundStore, ParkedStore};
 
 /// Lambda's limit on a synchronous request payload (6 MB): the default body limit.
 pub const LAMBDA_PAYLOAD_LIMIT: usize = 6 * 1024 * 1024;
@@ -140,7 +140,7 @@ pub fn find(req: &HttpRequest) -> Result<(Route, Vec<String>), HttpResponse> {
 
 impl<R, E, P, S, C> EpjApi<R, E, P, S, C>
 where
-    R: MessageStore + OutboundStore + AppointmentStore + ActivationStore,
+    R: MessageStore + Inspect + OutboundStore + AppointmentStore + ActivationStore,
     E: TakeOverStore + ActivationAdmin + RecordCardStore,
     P: ParkedStore,
     S: ReplySender,

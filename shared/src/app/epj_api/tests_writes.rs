@@ -230,7 +230,6 @@ async fn malformed_unknown_fields_oversize_and_missing_staff_are_coded() {
 async fn r_apt_5_a_redating_that_moves_a_cancelled_visit_raises_a_flag_readable_per_department() {
     use crate::app::inbound::InboundService;
     use crate::app::pipeline::Pipeline;
-    use crate::app::RecordIn;
     let w = world();
     let push = |at: &str| json!({"citizen": CITIZEN, "service": service(), "assignments": [dated("a2", &service(), ts(at))]});
     assert_eq!(w.api.answer(&req("PUT", "/v1/work-plans", &nurse(), Some(push("2026-03-03T08:30:00Z")))).await.status, 200);
@@ -241,9 +240,12 @@ async fn r_apt_5_a_redating_that_moves_a_cancelled_visit_raises_a_flag_readable_
         pipeline: Pipeline { messages: w.db.clone(), outbox: w.db.clone(), dead_letters: w.db.clone(), clock: w.clock.clone(), source_queue: "InboundQueue".into() },
         id_mode: crate::domain::IdMode::Production,
     };
-    let cancel = json!({"version": 1, "messageId": "hn-cancel", "sentAt": "2026-03-01T10:00:00Z", "message": {
-        "kind": "cancel-appointment", "assignment": "a2", "citizen": CITIZEN, "sender": {"role": "citizen"}, "service": service()}});
-    let record = RecordIn { sqs_message_id: "s1".into(), body: cancel.to_string(), receive_count: 1 };
+    let inbound = crate::app::kith_inbound::KithInboundService {
+        inbound,
+        directory: crate::adapters::her_directory::MemoryHerDirectory { entries: vec![crate::fixtures::her_entry()] },
+    };
+    let cancel = crate::fixtures::kith::cancel_appointment("hn-cancel", CITIZEN, &service(), "a2");
+    let record = crate::fixtures::kith::record("s1", &cancel);
     assert!(inbound.handle_batch(&[record], 1).await.is_empty());
     let moved = w.api.answer(&req("PUT", "/v1/work-plans", &nurse(), Some(push("2026-03-05T08:30:00Z")))).await;
     assert_eq!(moved.body["redateFlags"][0]["cancellation"], "hn-cancel", "{}", moved.body);

@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 
 use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder;
 use aws_sdk_dynamodb::types::{KeysAndAttributes, WriteRequest};
 
@@ -73,6 +74,28 @@ pub(crate) async fn query_all(what: &'static str, query: QueryFluentBuilder) -> 
             _ => return Ok(items),
         }
     }
+}
+
+/// A conditional write's outcome: `Some(output)` when written, `None` when its condition did
+/// not hold (on a replay: the work was done before); any other failure classified once.
+pub(crate) fn conditional<O, E, R>(what: &'static str, result: Result<O, SdkError<E, R>>) -> Result<Option<O>, PortError>
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    R: std::fmt::Debug + Send + Sync + 'static,
+    SdkError<E, R>: std::error::Error,
+{
+    match result {
+        Ok(out) => Ok(Some(out)),
+        Err(e) if e.as_service_error().and_then(ProvideErrorMetadata::code) == Some("ConditionalCheckFailedException") => Ok(None),
+        Err(e) => Err(classify(what, e)),
+    }
+}
+
+/// One PutItem that creates `item` only if its key is new (`attribute_not_exists(pk)`): true
+/// when written, false when the key was there (on a replay: already done).
+pub(crate) async fn create(client: &Client, what: &'static str, table: &str, item: Item) -> Result<bool, PortError> {
+    let r = client.put_item().table_name(table).set_item(Some(item)).condition_expression("attribute_not_exists(pk)").send().await;
+    Ok(conditional(what, r)?.is_some())
 }
 
 pub(crate) type TransactError<R> =

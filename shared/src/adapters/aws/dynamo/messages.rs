@@ -6,14 +6,14 @@ use aws_sdk_dynamodb::types::{Put, ReturnValuesOnConditionCheckFailure, Transact
 use jiff::Timestamp;
 
 use super::appointments::version_bump;
-use super::calls::{batch_write, condition_failed_at, first_condition_failed};
-use super::item::{Item, expires, from_item, get_s, key, plan_pk, put, put_request, s, time_key, to_item, with_keys};
+use super::calls::{batch_write, create, condition_failed_at, first_condition_failed};
+use super::item::{Item, expires, get_s, key, plan_pk, put, put_request, s, time_key, to_item, with_keys};
 use super::outbound::outbound_item;
 use super::{Dynamo, IDEMPOTENCY_TTL};
 use crate::adapters::aws::classify;
-use crate::domain::message::{InboxItem, JournalEntry, Outgoing};
+use crate::domain::message::Outgoing;
 use crate::domain::receipt::ReceiptFact;
-use crate::domain::{DepartmentCode, NationalId};
+use crate::domain::NationalId;
 use crate::error::PortError;
 use crate::ports::{Delivery, MessageStore, Processed, Recorded};
 
@@ -55,20 +55,10 @@ impl MessageStore for Dynamo {
             && d.outbound.is_none();
 
         if only_idem {
-            let r = self
-                .client
-                .put_item()
-                .table_name(&self.tables.messages)
-                .set_item(Some(idem))
-                .condition_expression("attribute_not_exists(pk)")
-                .send()
-                .await;
-            return match r {
-                Ok(_) => Ok(Recorded::New),
-                Err(e) if e.as_service_error().is_some_and(|se| se.is_conditional_check_failed_exception()) => {
-                    Ok(Recorded::Existing(self.existing(&d.message_id).await?))
-                }
-                Err(e) => Err(classify("record message", e)),
+            return if create(&self.client, "record message", &self.tables.messages, idem).await? {
+                Ok(Recorded::New)
+            } else {
+                Ok(Recorded::Existing(self.existing(&d.message_id).await?))
             };
         }
 
@@ -154,15 +144,5 @@ impl MessageStore for Dynamo {
             self.set_receipt(id, fact, true).await?;
         }
         Ok(())
-    }
-
-    async fn journal(&self, citizen: &NationalId) -> Result<Vec<JournalEntry>, PortError> {
-        let items = self.query_pk(&self.tables.messages, &format!("JOURNAL#{}", citizen.expose()), "").await?;
-        items.into_iter().map(|i| from_item("journal entry", i)).collect()
-    }
-
-    async fn inbox(&self, department: &DepartmentCode) -> Result<Vec<InboxItem>, PortError> {
-        let items = self.query_pk(&self.tables.messages, &format!("INBOX#{department}"), "").await?;
-        items.into_iter().map(|i| from_item("inbox item", i)).collect()
     }
 }

@@ -33,12 +33,13 @@ mod activations;
 mod appointments;
 pub(crate) mod calls;
 mod citizens;
-mod epj;
 mod her;
+mod inspect;
 pub(crate) mod item;
 mod messages;
 mod operations;
 mod outbound;
+mod seed;
 mod sync;
 
 /// How long idempotency records are kept (far beyond SQS's 14-day retention and the

@@ -4,12 +4,10 @@
 use aws_sdk_dynamodb::types::AttributeValue;
 
 use super::Dynamo;
-use super::calls::query_all;
+use super::calls::conditional;
 use super::item::{Item, from_item, key, s, time_key, to_item, with_keys};
-use crate::adapters::aws::classify;
 use crate::domain::receipt::ReceiptFact;
 use crate::domain::reply::OutboundMessage;
-use crate::domain::NationalId;
 use crate::error::PortError;
 use crate::ports::{OutboundStore, ReceiptApplied};
 
@@ -38,20 +36,6 @@ impl OutboundStore for Dynamo {
     async fn reply(&self, message_id: &str) -> Result<Option<OutboundMessage>, PortError> {
         let item = self.get("get outbound", &self.tables.messages, key(format!("OUT#{message_id}"), "OUT")).await?;
         item.map(|i| from_item("outbound", i)).transpose()
-    }
-
-    /// Query gsi1 `CITOUT#<national id>`, newest first.
-    async fn replies_of(&self, citizen: &NationalId) -> Result<Vec<OutboundMessage>, PortError> {
-        let query = self
-            .client
-            .query()
-            .table_name(&self.tables.messages)
-            .index_name("gsi1")
-            .key_condition_expression("gsi1pk = :pk")
-            .expression_attribute_values(":pk", s(format!("CITOUT#{}", citizen.expose())))
-            .scan_index_forward(false);
-        let items = query_all("query replies", query).await?;
-        items.into_iter().map(|i| from_item("outbound", i)).collect()
     }
 
     /// One conditional UpdateItem on `OUT#<id>`; a missing item means an unknown message.
@@ -85,10 +69,6 @@ impl Dynamo {
         } else {
             update.condition_expression("attribute_exists(pk)")
         };
-        match update.send().await {
-            Ok(_) => Ok(true),
-            Err(e) if e.as_service_error().is_some_and(|se| se.is_conditional_check_failed_exception()) => Ok(false),
-            Err(e) => Err(classify("set receipt", e)),
-        }
+        Ok(conditional("set receipt", update.send().await)?.is_some())
     }
 }

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem, Update};
 use jiff::Timestamp;
 
-use super::calls::first_condition_failed;
+use super::calls::{conditional, create, first_condition_failed};
 use super::item::{Item, expires, from_item, get_s, key, n, s, service_suffix};
 use super::{Dynamo, OPERATIONS_TTL};
 use crate::adapters::aws::classify;
@@ -60,11 +60,10 @@ impl Dynamo {
             .set_expression_attribute_values(Some(values))
             .send()
             .await;
-        match result {
-            Ok(_) => Ok((true, u.changed)),
-            Err(e) if e.as_service_error().is_some_and(|se| se.is_conditional_check_failed_exception()) => Ok((false, false)),
-            Err(e) => Err(classify("write citizen state", e)),
-        }
+        Ok(match conditional("write citizen state", result)? {
+            Some(_) => (true, u.changed),
+            None => (false, false),
+        })
     }
 }
 
@@ -148,11 +147,7 @@ impl SyncStore for Dynamo {
             .expression_attribute_values(":l", first)
             .send()
             .await;
-        match r {
-            Ok(_) => {}
-            Err(e) if e.as_service_error().is_some_and(|se| se.is_conditional_check_failed_exception()) => {}
-            Err(e) => return Err(classify("begin sync listing", e)),
-        }
+        conditional("begin sync listing", r)?;
         self.get_run(run_id).await
     }
 
@@ -173,11 +168,9 @@ impl SyncStore for Dynamo {
             }
             None => u.update_expression("SET chunksTotal = :t REMOVE nextListing").expression_attribute_values(":t", n(u64::from(total))),
         };
-        match u.send().await {
-            Ok(out) => Ok(Some(from_item("sync run", out.attributes.unwrap_or_default())?)),
-            Err(e) if e.as_service_error().is_some_and(|se| se.is_conditional_check_failed_exception()) => Ok(None),
-            Err(e) => Err(classify("advance sync listing", e)),
-        }
+        conditional("advance sync listing", u.send().await)?
+            .map(|out| from_item("sync run", out.attributes.unwrap_or_default()))
+            .transpose()
     }
 
     async fn begin_run(&self, run_id: &str, at: Timestamp) -> Result<SyncRun, PortError> {
@@ -188,19 +181,7 @@ impl SyncStore for Dynamo {
             item.insert(counter.into(), n(0));
         }
         item.insert("expires_at".into(), expires(at, OPERATIONS_TTL));
-        let r = self
-            .client
-            .put_item()
-            .table_name(&self.tables.operations)
-            .set_item(Some(item))
-            .condition_expression("attribute_not_exists(pk)")
-            .send()
-            .await;
-        match r {
-            Ok(_) => {}
-            Err(e) if e.as_service_error().is_some_and(|se| se.is_conditional_check_failed_exception()) => {}
-            Err(e) => return Err(classify("begin sync run", e)),
-        }
+        create(&self.client, "begin sync run", &self.tables.operations, item).await?;
         self.get_run(run_id).await
     }
 
@@ -280,11 +261,7 @@ impl SyncStore for Dynamo {
             .expression_attribute_values(":seen", seen_at)
             .send()
             .await;
-        match r {
-            Ok(_) => Ok(true),
-            Err(e) if e.as_service_error().is_some_and(|se| se.is_conditional_check_failed_exception()) => Ok(false),
-            Err(e) => Err(classify("mark activation synced", e)),
-        }
+        Ok(conditional("mark activation synced", r)?.is_some())
     }
 
     /// The run's finish time, once.
@@ -299,10 +276,7 @@ impl SyncStore for Dynamo {
             .expression_attribute_values(":at", s(at.to_string()))
             .send()
             .await;
-        match r {
-            Ok(_) => Ok(()),
-            Err(e) if e.as_service_error().is_some_and(|se| se.is_conditional_check_failed_exception()) => Ok(()),
-            Err(e) => Err(classify("finish sync run", e)),
-        }
+        conditional("finish sync run", r)?;
+        Ok(())
     }
 }

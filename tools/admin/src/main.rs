@@ -30,7 +30,7 @@ use shared::app::epj::EpjData;
 use shared::config::required;
 use shared::domain::message::{Outgoing, OutMessage};
 use shared::domain::{NationalId, ServiceKey};
-use shared::ports::{AppointmentStore, MessageStore, OutboundStore};
+use shared::ports::{AppointmentStore, Inspect};
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
@@ -66,7 +66,7 @@ async fn run(args: &[String]) -> Result<(), BoxError> {
             let data: EpjData = serde_json::from_str(&std::fs::read_to_string(arg(1)?)?)?;
             // Activations go through the activation rule (R-ACT-2/3) and wait for consent-sync's
             // next run before messages flow (R-ACT-4).
-            store.load_epj(&data, jiff::Timestamp::now()).await?;
+            shared::app::epj::load(&store, &data, jiff::Timestamp::now()).await?;
             println!(
                 "loaded {} citizens, {} activations, {} plans, {} outbound messages",
                 data.citizens.len(),
