@@ -12,6 +12,7 @@ pub mod org;
 pub mod receipt;
 pub mod reply;
 pub mod sync;
+pub mod transport;
 
 pub use activation::{Activated, Activation, ActivationError, ActivationState, CodeListLinks};
 pub use appointment::{Assignment, AssignmentId, CancelOutcome, Cancellation, Period};
