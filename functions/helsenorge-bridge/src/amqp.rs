@@ -11,6 +11,7 @@ use std::time::Duration;
 
 use fe2o3_amqp::connection::ConnectionHandle;
 use fe2o3_amqp::link::CreditMode;
+use fe2o3_amqp::types::definitions::SenderSettleMode;
 use fe2o3_amqp::sasl_profile::SaslProfile;
 use fe2o3_amqp::session::SessionHandle;
 use fe2o3_amqp::types::messaging::{Body, Modified, Outcome};
@@ -118,7 +119,12 @@ impl AmqpSender for AmqpOutbox {
         };
         if !senders.contains_key(queue) {
             let address = send_address(&self.settings.namespace, queue);
-            match Sender::attach(session, format!("{}-to-{queue}", self.settings.container_id), address).await {
+            let attach = Sender::builder()
+                .name(format!("{}-to-{queue}", self.settings.container_id))
+                .target(address)
+                .sender_settle_mode(SenderSettleMode::Unsettled)
+                .attach(session);
+            match attach.await {
                 Ok(sender) => {
                     senders.insert(queue.to_string(), sender);
                 }
@@ -173,6 +179,9 @@ where
         .name(format!("{}-from-{queue}", s.container_id))
         .source(receive_address(&s.namespace, queue))
         .credit_mode(CreditMode::Auto(s.credit))
+        // Unsettled: the broker keeps each delivery until we settle it (with the default
+        // `mixed` RabbitMQ 3.10 sends them pre-settled — at most once — and a crash loses them).
+        .sender_settle_mode(SenderSettleMode::Unsettled)
         .auto_accept(false)
         .attach(&mut session)
         .await?;
