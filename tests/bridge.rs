@@ -127,40 +127,89 @@ async fn inbound(sqs: &Sqs, url: &str) -> (String, Vec<(String, String)>) {
     panic!("nothing reached InboundQueue within a minute");
 }
 
+/// One test's world: a fresh stack with the citizen seeded, NHN's queues on the broker, keys for
+/// us, Helsenorge and a stranger, our keys in Secrets Manager.
+struct Env {
+    stack: LocalStack,
+    store: Dynamo,
+    sqs: Sqs,
+    us: PartyKeys,
+    hn: PartyKeys,
+    stranger: PartyKeys,
+    secrets: (String, String),
+}
+
+impl Env {
+    async fn new(name: &str) -> Self {
+        let stack = LocalStack::provision(name);
+        let sdk = sdk_config().await;
+        let store = Dynamo::new(Ddb::new(&sdk), stack.tables());
+        store.put_citizen(&consented_citizen(CITIZEN, &service())).await.unwrap();
+        shared::fixtures::seed_usable_activation(&store, &service()).await.unwrap();
+        store.put_her(&her_entry()).await.unwrap();
+        declare(&["80115", "90002"]);
+        let ca = testkit::ca("test CA").unwrap();
+        let (us, hn, stranger) = (PartyKeys::new(&ca, "kommune").unwrap(), PartyKeys::new(&ca, "Helsenorge").unwrap(), PartyKeys::new(&ca, "x").unwrap());
+        let secrets = (
+            secret(&sdk, &format!("{}sign", stack.prefix), &us.signing).await,
+            secret(&sdk, &format!("{}dec", stack.prefix), &us.encryption).await,
+        );
+        Self { store, sqs: Sqs::new(&sdk), stack, us, hn, stranger, secrets }
+    }
+
+    /// The built bridge binary, configured for this world (plus `extra`), logging to .local/.
+    fn bridge(&self, extra: &[(&str, &str)]) -> tokio::process::Child {
+        let profiles = serde_json::json!([{
+            "herId": 90002, "cpaId": "cpa-synthetic-1",
+            "signingCertificate": testkit::pem(&self.hn.signing.cert), "encryptionCertificate": testkit::pem(&self.hn.encryption.cert)
+        }]);
+        let log = root().join(format!(".local/bridge-{}log", self.stack.prefix));
+        tokio::process::Command::new(e2e::lambda::binary("helsenorge-bridge"))
+            .env("AMQP_URL", format!("amqp://127.0.0.1:{}", rabbit_port()))
+            .env("AMQP_USERNAME", "guest")
+            .env("AMQP_PASSWORD", "guest")
+            .env("AMQP_NAMESPACE", "NHNTestServiceBus")
+            .env("OUR_HER_IDS", "80115")
+            .env("SIGNING_KEY_SECRET", &self.secrets.0)
+            .env("DECRYPTION_KEY_SECRET", &self.secrets.1)
+            .env("PROFILES_CONFIG", profiles.to_string())
+            .env("INBOUND_QUEUE_URL", self.stack.queue("InboundQueue"))
+            .env("TO_HELSENORGE_QUEUE_URL", self.stack.queue("ToHelsenorgeQueue"))
+            .env("OUTBOUND_WAIT_SECONDS", "1")
+            .envs(extra.iter().copied())
+            .stdout(std::fs::File::create(log).expect("log file"))
+            .kill_on_drop(true)
+            .spawn()
+            .expect("start the bridge binary")
+    }
+
+    /// inbound-message over these records (SQS id, body, attributes).
+    async fn inbound_message(&self, records: &[(String, Vec<(String, String)>)]) {
+        let lambda = LocalLambda::start("inbound-message", &self.stack.function_env("InboundMessageFunction")).await;
+        let ids: Vec<String> = (0..records.len()).map(|i| format!("r{i}")).collect();
+        let event: Vec<_> = records
+            .iter()
+            .zip(&ids)
+            .map(|((body, attrs), id)| (id.as_str(), body.clone(), attrs.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect()))
+            .collect();
+        let response = lambda.invoke(sqs_event_with_attributes(&event)).await.expect("handler succeeded");
+        assert!(failures(&response).is_empty(), "{response}");
+        lambda.stop().await;
+    }
+}
+
+/// The tests share the broker's queues 80115_* and 90002_*: one at a time.
+fn serial() -> std::sync::MutexGuard<'static, ()> {
+    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    LOCK.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn r_tr_2_a_citizen_message_travels_over_amqp_and_the_signed_apprec_comes_back() {
-    let stack = LocalStack::provision("bridge");
-    let sdk = sdk_config().await;
-    let store = Dynamo::new(Ddb::new(&sdk), stack.tables());
-    store.put_citizen(&consented_citizen(CITIZEN, &service())).await.unwrap();
-    shared::fixtures::seed_usable_activation(&store, &service()).await.unwrap();
-    store.put_her(&her_entry()).await.unwrap();
-    let sqs = Sqs::new(&sdk);
-    declare(&["80115", "90002"]);
-
-    let ca = testkit::ca("test CA").unwrap();
-    let (us, hn, stranger) = (PartyKeys::new(&ca, "kommune").unwrap(), PartyKeys::new(&ca, "Helsenorge").unwrap(), PartyKeys::new(&ca, "x").unwrap());
-    let profiles = serde_json::json!([{
-        "herId": 90002, "cpaId": "cpa-synthetic-1",
-        "signingCertificate": testkit::pem(&hn.signing.cert), "encryptionCertificate": testkit::pem(&hn.encryption.cert)
-    }]);
-    let mut bridge = tokio::process::Command::new(e2e::lambda::binary("helsenorge-bridge"))
-        .env("AMQP_URL", format!("amqp://127.0.0.1:{}", rabbit_port()))
-        .env("AMQP_USERNAME", "guest")
-        .env("AMQP_PASSWORD", "guest")
-        .env("AMQP_NAMESPACE", "NHNTestServiceBus")
-        .env("OUR_HER_IDS", "80115")
-        .env("SIGNING_KEY_SECRET", secret(&sdk, &format!("{}sign", stack.prefix), &us.signing).await)
-        .env("DECRYPTION_KEY_SECRET", secret(&sdk, &format!("{}dec", stack.prefix), &us.encryption).await)
-        .env("PROFILES_CONFIG", profiles.to_string())
-        .env("INBOUND_QUEUE_URL", stack.queue("InboundQueue"))
-        .env("TO_HELSENORGE_QUEUE_URL", stack.queue("ToHelsenorgeQueue"))
-        .env("OUTBOUND_WAIT_SECONDS", "1")
-        .stderr(std::fs::File::create(root().join(".local/bridge-e2e.log")).expect("log file"))
-        .kill_on_drop(true)
-        .spawn()
-        .expect("start the bridge binary");
-
+    let _serial = serial();
+    let e = Env::new("bridge").await;
+    let (store, sqs, stack, us, hn, stranger) = (&e.store, &e.sqs, &e.stack, &e.us, &e.hn, &e.stranger);
+    let mut bridge = e.bridge(&[]);
     let mut replies = listen("90002_async");
     let mut errors = listen("90002_error");
     let peer = AmqpOutbox::new(peer_settings("send"));
@@ -176,15 +225,12 @@ async fn r_tr_2_a_citizen_message_travels_over_amqp_and_the_signed_apprec_comes_
     assert_eq!((attr("fromHerId"), attr("toHerId"), attr("messageId")), (Some("90002"), Some("80115"), Some(MSG_ID)));
 
     // 2. inbound-message journals it and answers with an AppRec on ToHelsenorgeQueue.
-    let lambda = LocalLambda::start("inbound-message", &stack.function_env("InboundMessageFunction")).await;
-    let attr_refs: Vec<(&str, &str)> = attrs.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    let response = lambda.invoke(sqs_event_with_attributes(&[("b1", body, attr_refs)])).await.expect("handler succeeded");
-    assert!(failures(&response).is_empty(), "{response}");
+    e.inbound_message(&[(body, attrs.clone())]).await;
     assert_eq!(store.journal(&id(CITIZEN)).await.unwrap().len(), 1);
-    lambda.stop().await;
 
     // 3. The bridge signs and encrypts the AppRec for Helsenorge; the peer verifies our signature.
-    let apprec = next(&mut replies, |m| m.subject.as_deref() == Some("APPREC")).await;
+    // (An AppRec left on the queue by an earlier test was encrypted for that test's keys.)
+    let apprec = next(&mut replies, |m| m.subject.as_deref() == Some("APPREC") && hn_cms.unprotect(&m.body, &us.signing.cert_der()).is_ok()).await;
     assert_eq!((apprec.app("fromHerId").as_deref(), apprec.app("toHerId").as_deref()), (Some("80115"), Some("90002")));
     assert_eq!(apprec.reply_to.as_deref(), Some("80115_async"));
     assert_eq!(apprec.content_type.as_deref(), Some(SIGNED_AND_ENVELOPED));
@@ -212,6 +258,49 @@ async fn r_tr_2_a_citizen_message_travels_over_amqp_and_the_signed_apprec_comes_
     }
     assert_eq!(store.journal(&id(CITIZEN)).await.unwrap().len(), 1, "nothing refused reached the journal");
     let _ = bridge.kill().await;
+}
+
+/// Helsenorge's eKontakt, signed by Helsenorge and encrypted for us.
+fn ekontakt(e: &Env) -> TransportMessage {
+    let xml = std::fs::read(root().join("events/kith/ekontakt.xml")).unwrap();
+    from_helsenorge(MSG_ID, e.hn.protection().protect(&xml, &e.us.encryption.cert_der()).unwrap())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn r_tr_2_bridge_killed_between_sqs_accept_and_amqp_settle_loses_nothing_and_journals_once() {
+    let _serial = serial();
+    let e = Env::new("bridgekill").await;
+    // The test hook holds the AMQP accept back after InboundQueue accepted.
+    let mut first = e.bridge(&[("BRIDGE_TEST_PAUSE_BEFORE_SETTLE_MS", "60000")]);
+    AmqpOutbox::new(peer_settings("kill")).send("80115_async", &ekontakt(&e)).await.expect("broker accepted");
+    let one = inbound(&e.sqs, e.stack.queue("InboundQueue")).await;
+    first.kill().await.expect("SIGKILL the bridge before it settles");
+    let _second = e.bridge(&[]);
+    let two = inbound(&e.sqs, e.stack.queue("InboundQueue")).await;
+    assert_eq!(one, two, "the broker redelivered the unsettled delivery: enqueued again, not lost");
+    e.inbound_message(&[one]).await;
+    e.inbound_message(&[two]).await;
+    assert_eq!(e.store.journal(&id(CITIZEN)).await.unwrap().len(), 1, "R-IN-3 removed the duplicate");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn r_tr_4_the_bridge_reconnects_after_a_broker_restart() {
+    let _serial = serial();
+    let e = Env::new("bridgerestart").await;
+    let _bridge = e.bridge(&[]);
+    // The bridge is connected (a first message goes through), then the broker restarts.
+    let peer = AmqpOutbox::new(peer_settings("restart"));
+    peer.send("80115_async", &ekontakt(&e)).await.expect("broker accepted");
+    inbound(&e.sqs, e.stack.queue("InboundQueue")).await;
+    for step in ["stop", "start"] {
+        let out = std::process::Command::new(root().join("tools/rabbitmq.sh")).arg(step).output().expect("rabbitmq.sh");
+        assert!(out.status.success(), "{step}: {}", String::from_utf8_lossy(&out.stderr));
+    }
+    // The peer's own connection died with the broker: a new one.
+    let peer = AmqpOutbox::new(peer_settings("restart2"));
+    peer.send("80115_async", &ekontakt(&e)).await.expect("broker accepted after the restart");
+    let (body, _) = inbound(&e.sqs, e.stack.queue("InboundQueue")).await;
+    assert!(body.contains(MSG_ID), "the bridge reconnected by itself and handed the message on");
 }
 
 /// R-TR-1: no subject (the library's `Label`).
