@@ -199,14 +199,14 @@ impl Env {
 }
 
 /// The tests share the broker's queues 80115_* and 90002_*: one at a time.
-fn serial() -> std::sync::MutexGuard<'static, ()> {
-    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
-    LOCK.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+async fn serial() -> tokio::sync::MutexGuard<'static, ()> {
+    static LOCK: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+    LOCK.lock().await
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn r_tr_2_a_citizen_message_travels_over_amqp_and_the_signed_apprec_comes_back() {
-    let _serial = serial();
+    let _serial = serial().await;
     let e = Env::new("bridge").await;
     let (store, sqs, stack, us, hn, stranger) = (&e.store, &e.sqs, &e.stack, &e.us, &e.hn, &e.stranger);
     let mut bridge = e.bridge(&[]);
@@ -219,7 +219,7 @@ async fn r_tr_2_a_citizen_message_travels_over_amqp_and_the_signed_apprec_comes_
     // 1. The citizen's message, signed by Helsenorge, encrypted for us.
     let sealed = hn_cms.protect(&ekontakt, &us.encryption.cert_der()).unwrap();
     peer.send("80115_async", &from_helsenorge(MSG_ID, sealed)).await.expect("broker accepted");
-    let (body, attrs) = inbound(&sqs, stack.queue("InboundQueue")).await;
+    let (body, attrs) = inbound(sqs, stack.queue("InboundQueue")).await;
     assert_eq!(body.as_bytes(), ekontakt.as_slice(), "the plain MsgHead, byte for byte");
     let attr = |n: &str| attrs.iter().find(|(k, _)| k == n).map(|(_, v)| v.as_str());
     assert_eq!((attr("fromHerId"), attr("toHerId"), attr("messageId")), (Some("90002"), Some("80115"), Some(MSG_ID)));
@@ -268,7 +268,7 @@ fn ekontakt(e: &Env) -> TransportMessage {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn r_tr_2_bridge_killed_between_sqs_accept_and_amqp_settle_loses_nothing_and_journals_once() {
-    let _serial = serial();
+    let _serial = serial().await;
     let e = Env::new("bridgekill").await;
     // The test hook holds the AMQP accept back after InboundQueue accepted.
     let mut first = e.bridge(&[("BRIDGE_TEST_PAUSE_BEFORE_SETTLE_MS", "60000")]);
@@ -285,7 +285,7 @@ async fn r_tr_2_bridge_killed_between_sqs_accept_and_amqp_settle_loses_nothing_a
 
 #[tokio::test(flavor = "multi_thread")]
 async fn r_tr_4_the_bridge_reconnects_after_a_broker_restart() {
-    let _serial = serial();
+    let _serial = serial().await;
     let e = Env::new("bridgerestart").await;
     let _bridge = e.bridge(&[]);
     // The bridge is connected (a first message goes through), then the broker restarts.
