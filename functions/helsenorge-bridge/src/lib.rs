@@ -12,3 +12,4 @@ pub mod keys;
 pub mod sqs;
 pub mod config;
 pub mod run;
+pub mod aws;

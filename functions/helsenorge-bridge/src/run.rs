@@ -24,7 +24,7 @@ fn new_id() -> String {
 
 /// Builds everything and runs until the process is stopped; returns only on a start-up error.
 pub async fn run(config: BridgeConfig) -> Result<(), BoxError> {
-    let sdk = shared::adapters::aws::sdk_config()?;
+    let sdk = crate::aws::sdk_config()?;
     let secrets = aws_sdk_secretsmanager::Client::new(&sdk);
     let signing = crate::keys::load(&secrets, &config.signing_secret).await?;
     let decryption = crate::keys::load(&secrets, &config.decryption_secret).await?;
