@@ -10,6 +10,7 @@ PY          := $(VENV)/bin/python
 STAMP       := $(VENV)/.installed
 SAM_STAMP   := $(VENV)/.installed-sam
 TEST_PORT   ?= 4599
+TEST_RABBITMQ_PORT ?= 5679
 DEMO_PORT   ?= 4566
 DEMO_FAKE_PORT ?= 4580
 # Dummy credentials and a region: the SDK reaches moto through AWS_ENDPOINT_URL only.
@@ -19,7 +20,7 @@ export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export SAM_CLI_TELEMETRY := 0
 export CARGO_TERM_COLOR ?= never
 
-.PHONY: help venv sam-tools build test test-rust lint demo stack-up stack-down provision sam-build clean bench-sync bench fuzz load audit privacy rabbitmq-up rabbitmq-down rabbitmq-smoke
+.PHONY: help venv sam-tools native-deps build test test-rust lint demo stack-up stack-down provision sam-build clean bench-sync bench fuzz load audit privacy rabbitmq-up rabbitmq-down rabbitmq-smoke
 
 help:
 	@echo "make demo   - set up, start the local stack (moto) from template.yaml, run the demo flow"
@@ -48,7 +49,11 @@ $(SAM_STAMP): tools/requirements-sam.txt $(STAMP)
 
 sam-tools: $(SAM_STAMP)
 
-build:
+# helsenorge-bridge links the system OpenSSL (CMS); its headers come from Debian, apt-get only when missing.
+native-deps:
+	@pkg-config --exists openssl 2>/dev/null || { $$(command -v sudo >/dev/null && echo sudo -n) apt-get install -y -q libssl-dev pkg-config >/dev/null; }
+
+build: native-deps
 	cargo build --workspace --all-targets --locked
 
 lint: $(SAM_STAMP)
@@ -62,9 +67,12 @@ lint: $(SAM_STAMP)
 test: $(STAMP) lint audit build
 	$(PY) tools/stack.py stop --port $(TEST_PORT) >/dev/null 2>&1 || true
 	$(PY) tools/stack.py start --port $(TEST_PORT)
+	@# The real local RabbitMQ for the bridge's broker and end-to-end tests (tests/bridge.rs).
+	RABBITMQ_PORT=$(TEST_RABBITMQ_PORT) tools/rabbitmq.sh start
+	RABBITMQ_PORT=$(TEST_RABBITMQ_PORT) tools/rabbitmq.sh declare 80115 90002 71001 71002
 	mkdir -p .local
-	trap '$(PY) tools/stack.py stop --port $(TEST_PORT) >/dev/null 2>&1' EXIT; \
-	$(AWS_ENV) AWS_ENDPOINT_URL=http://127.0.0.1:$(TEST_PORT) HELSEDIALOG_MOTO_PORT=$(TEST_PORT) \
+	trap '$(PY) tools/stack.py stop --port $(TEST_PORT) >/dev/null 2>&1; RABBITMQ_PORT=$(TEST_RABBITMQ_PORT) tools/rabbitmq.sh stop >/dev/null 2>&1' EXIT; \
+	$(AWS_ENV) AWS_ENDPOINT_URL=http://127.0.0.1:$(TEST_PORT) HELSEDIALOG_MOTO_PORT=$(TEST_PORT) RABBITMQ_PORT=$(TEST_RABBITMQ_PORT) \
 	  cargo test --workspace --all-targets --locked 2>&1 | tee .local/test.log; \
 	status=$${PIPESTATUS[0]}; \
 	awk '/^test result:/ { p += $$4; f += $$6; i += $$8 } END { printf "tests: %d passed, %d failed, %d skipped\n", p, f, i }' .local/test.log; \

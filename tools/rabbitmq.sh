@@ -5,8 +5,10 @@
 #   etc/   config, plugins, env file                   data/ log/ home/  node state, logs, cookie
 # Usage: tools/rabbitmq.sh start | stop | status | declare HERID [HERID...]
 # Ports (loopback only): AMQP 0-9-1 and 1.0 on $RABBITMQ_PORT (5679), Erlang distribution on
-# $RABBITMQ_PORT+20000, epmd on $RABBITMQ_EPMD_PORT (4379). RABBITMQ_MANAGEMENT=1 adds the management
-# UI on 127.0.0.1:$RABBITMQ_PORT+10000.
+# $RABBITMQ_PORT+20000, epmd on $RABBITMQ_EPMD_PORT (4379); node name $RABBITMQ_NODE_NAME
+# (helsedialog-$RABBITMQ_PORT); state under $RABBITMQ_LOCAL_DIR (.local/rabbitmq). Several
+# checkouts on one machine each set their own. RABBITMQ_MANAGEMENT=1 adds the management UI on
+# 127.0.0.1:$RABBITMQ_PORT+10000.
 set -euo pipefail
 
 REPO="$(cd "$(dirname "$0")/.." && pwd)"
@@ -69,7 +71,7 @@ EOF
 node_env() {
   export PATH="$ROOT/usr/lib/erlang/bin:$ROOT/usr/lib/rabbitmq/bin:$PATH"
   export HOME="$BASE/home" LANG=C.UTF-8 LC_ALL=C.UTF-8
-  export RABBITMQ_NODENAME="helsedialog-$PORT@localhost"
+  export RABBITMQ_NODENAME="${RABBITMQ_NODE_NAME:-helsedialog-$PORT}@localhost"
   export RABBITMQ_NODE_IP_ADDRESS=127.0.0.1 RABBITMQ_NODE_PORT="$PORT"
   export RABBITMQ_DIST_PORT=$((PORT + 20000))
   export ERL_EPMD_PORT="$EPMD_PORT" ERL_EPMD_ADDRESS=127.0.0.1

@@ -17,6 +17,7 @@ pub mod error;
 pub mod fixtures;
 pub mod kith;
 pub mod ports;
+pub mod ports_transport;
 #[cfg(feature = "aws")]
 pub mod telemetry;
 pub use domain::national_id::NationalId;

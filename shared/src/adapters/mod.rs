@@ -9,6 +9,8 @@ pub mod her_directory;
 pub mod kith_outbox;
 pub mod memory;
 pub mod memory_epj;
+pub mod memory_transport;
+pub mod profiles_config;
 
 /// Sends every alert to two sinks (the alerts queue, and the table that keeps the history).
 #[derive(Debug, Clone)]

@@ -1,6 +1,10 @@
 //! Use cases: one per function, generic over the ports, no AWS types.
 
 pub mod appointments;
+pub mod bridge_in;
+pub mod bridge_out;
+#[cfg(test)]
+mod bridge_tests;
 pub mod epj;
 pub mod epj_api;
 pub mod events;

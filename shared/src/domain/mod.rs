@@ -16,6 +16,7 @@ pub mod reply;
 pub mod staff;
 pub mod sync;
 pub mod text;
+pub mod transport;
 
 pub use activation::{Activated, Activation, Deactivated, ActivationError, ActivationState, CodeListLinks};
 pub use appointment::{Assignment, AssignmentId, CancelOutcome, Cancellation, Period};
