@@ -12,6 +12,8 @@ use super::write::Xml;
 use super::xml::{Element, ReadLimits, parse};
 use super::{NS_BASE64, NS_DIALOG_1_1, NS_FK1, NS_KITH_FAMILY, NS_MSGHEAD, OID_8116, OID_9051};
 
+mod masked;
+
 const NS: &str = NS_MSGHEAD;
 
 /// An identifier with its type (`Id`, `TypeId/@V`, `TypeId/@S`).
@@ -126,32 +128,6 @@ pub struct Document {
     pub description: Option<String>,
     /// What it holds.
     pub content: Content,
-}
-
-impl crate::domain::masked::Size for Ident {
-    fn size(&self) -> Option<usize> {
-        crate::domain::masked::Size::size(&self.id)
-    }
-}
-
-crate::domain::masked::masked_debug!(Patient {} masking { family_name, given_name, idents });
-crate::domain::masked::masked_debug!(Relation { relation } masking { person });
-crate::domain::masked::masked_debug!(Document { content_description, msg_type, mime_type, content } masking { description });
-
-impl std::fmt::Debug for Content {
-    /// Payloads show only their sizes; a Dialogmelding masks its own text.
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        use crate::domain::masked::Masked;
-        match self {
-            Self::Dialog(d) => f.debug_tuple("Dialog").field(d).finish(),
-            Self::Base64(bytes) => f.debug_tuple("Base64").field(&Masked(bytes)).finish(),
-            Self::Relation(r) => f.debug_tuple("Relation").field(r).finish(),
-            Self::AppRec(a) => f.debug_tuple("AppRec").field(a).finish(),
-            Self::FileReference(name) => f.debug_tuple("FileReference").field(&Masked(name)).finish(),
-            Self::Other(ns) => f.debug_tuple("Other").field(ns).finish(),
-            Self::None => f.write_str("None"),
-        }
-    }
 }
 
 /// A MsgHead 1.2 document.
