@@ -1,6 +1,6 @@
 //! `Debug` output that cannot carry personal data (issue #16, item 5): a field holding a
 //! national id as text, a name or a message text shows only its size, so a future `?value` in
-//! a log line leaks nothing. [`Masked`] formats one such field; [`masked_debug!`] writes a
+//! a log line leaks nothing. [`Masked`] formats one such field; `masked_debug!` writes a
 //! struct's whole `Debug` from the list of its plain and its masked fields (every field must be
 //! named: a field added later fails to compile until it is sorted into one list).
 

@@ -2,9 +2,9 @@
 //! queues hold, so use-case tests and benchmarks run without AWS. Same semantics as the AWS
 //! adapters (conditional writes keyed by message id), checked by the same contract tests.
 //!
-//! One file per role: [`messages`] (inbound deliveries, replies, the outbox),
-//! [`appointments`], [`operations`] (dead letters, the requeue, parked messages, alerts),
-//! [`sync`] (HelsenorgeAktiv, the sync's store and queue). The clocks are in
+//! One file per role: `messages` (inbound deliveries, replies, the outbox),
+//! `appointments`, `operations` (dead letters, the requeue, parked messages, alerts),
+//! `sync` (HelsenorgeAktiv, the sync's store and queue). The clocks are in
 //! [`crate::adapters::clock`].
 
 use std::collections::{BTreeMap, HashMap};
