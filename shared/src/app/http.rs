@@ -81,17 +81,8 @@ pub fn match_path(pattern: &str, path: &str) -> Option<Vec<String>> {
     Some(captures)
 }
 
-impl std::fmt::Debug for HttpRequest {
-    /// The body can hold national ids: only its length is shown.
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("HttpRequest")
-            .field("method", &self.method)
-            .field("path", &self.path)
-            .field("body_bytes", &self.body.len())
-            .field("headers", &self.headers.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>())
-            .finish()
-    }
-}
+// The body can hold national ids; the query and the headers are shown only by size.
+crate::domain::masked::masked_debug!(HttpRequest { method, path } masking { body, headers, query });
 
 /// A JSON response.
 #[derive(Debug, Clone, PartialEq)]
