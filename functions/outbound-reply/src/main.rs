@@ -1,7 +1,6 @@
-//! outbound-reply: staff replies from the EPJ's dialog window toward Helsenorge, with a result
-//! for the EPJ and a receipt status (R-ACC-1/2, R-OUT-1..4).
+//! outbound-reply: staff replies toward Helsenorge, with an EPJ result and a receipt status (R-OUT-1..4).
 
-// The use case futures are deep; release builds (lto) need more room to lay them out.
+// Deep use-case futures: release builds (lto) need more room to lay them out.
 #![recursion_limit = "256"]
 
 use lambda_runtime::{Error, LambdaEvent, run, service_fn};
