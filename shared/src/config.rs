@@ -56,6 +56,19 @@ pub struct Tables {
     pub operations: String,
 }
 
+impl Tables {
+    /// All five tables, for a function that uses every one (inbound-message, epj-api).
+    pub fn all_from_env() -> Result<Self, ConfigError> {
+        Ok(Self {
+            messages: required("MESSAGES_TABLE")?,
+            citizens: required("CITIZENS_TABLE")?,
+            activations: required("ACTIVATIONS_TABLE")?,
+            appointments: required("APPOINTMENTS_TABLE")?,
+            operations: required("OPERATIONS_TABLE")?,
+        })
+    }
+}
+
 /// inbound-message's configuration.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InboundConfig {
@@ -75,13 +88,7 @@ impl InboundConfig {
     /// Reads the configuration; a missing variable is a clear error at start-up.
     pub fn from_env() -> Result<Self, ConfigError> {
         Ok(Self {
-            tables: Tables {
-                messages: required("MESSAGES_TABLE")?,
-                citizens: required("CITIZENS_TABLE")?,
-                activations: required("ACTIVATIONS_TABLE")?,
-                appointments: required("APPOINTMENTS_TABLE")?,
-                operations: required("OPERATIONS_TABLE")?,
-            },
+            tables: Tables::all_from_env()?,
             to_helsenorge_queue_url: required("TO_HELSENORGE_QUEUE_URL")?,
             source_queue: required("INBOUND_QUEUE_NAME")?,
             id_mode: parsed_or("NATIONAL_ID_MODE", crate::domain::IdMode::Production)?,
@@ -349,13 +356,7 @@ impl EpjApiConfig {
             return Err(ConfigError::Invalid { name: "MAX_BODY_BYTES", reason: "must be 1 to 6291456" });
         }
         Ok(Self {
-            tables: Tables {
-                messages: required("MESSAGES_TABLE")?,
-                citizens: required("CITIZENS_TABLE")?,
-                activations: required("ACTIVATIONS_TABLE")?,
-                appointments: required("APPOINTMENTS_TABLE")?,
-                operations: required("OPERATIONS_TABLE")?,
-            },
+            tables: Tables::all_from_env()?,
             to_helsenorge_queue_url: required("TO_HELSENORGE_QUEUE_URL")?,
             epj_results_queue_url: required("EPJ_RESULTS_QUEUE_URL")?,
             id_mode: parsed_or("NATIONAL_ID_MODE", crate::domain::IdMode::Production)?,
