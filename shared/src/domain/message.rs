@@ -117,64 +117,11 @@ impl InboundMessage {
     }
 }
 
-/// Why an envelope could not be read. The text never quotes the input.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum EnvelopeError {
-    /// Not JSON, or not the envelope's shape.
-    #[error("the message is not a valid envelope: {0}")]
-    Malformed(String),
-    /// A version this code does not read.
-    #[error("envelope version {0} is not supported (expected 1)")]
-    UnsupportedVersion(u64),
-    /// The message id is missing, empty, too long or has odd characters.
-    #[error("the message id is missing or invalid")]
-    MessageId,
-}
-
-/// What could be read of a message even when the rest is bad: enough to answer it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct EnvelopeHead {
-    /// The message id, when present and well-formed.
-    pub message_id: Option<String>,
-    /// The kind, when present.
-    pub kind: Option<String>,
-}
-
 /// Whether `id` is usable as a message id (1-128 of A-Z a-z 0-9 - _ . :).
 pub fn valid_message_id(id: &str) -> bool {
     !id.is_empty()
         && id.len() <= MAX_MESSAGE_ID_LEN
         && id.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b':'))
-}
-
-/// Reads the id and kind of a body that may be otherwise invalid.
-pub fn envelope_head(body: &str) -> EnvelopeHead {
-    let v: serde_json::Value = serde_json::from_str(body).unwrap_or_default();
-    let message_id = v.get("messageId").and_then(|m| m.as_str()).filter(|m| valid_message_id(m)).map(str::to_string);
-    let kind = v
-        .get("message")
-        .and_then(|m| m.get("kind"))
-        .and_then(|k| k.as_str())
-        .filter(|k| k.len() <= 40 && k.bytes().all(|b| b.is_ascii_lowercase() || b == b'-'))
-        .map(str::to_string);
-    EnvelopeHead { message_id, kind }
-}
-
-/// Parses an SQS body into an envelope.
-pub fn parse_envelope(body: &str) -> Result<InboundEnvelope, EnvelopeError> {
-    let v: serde_json::Value =
-        serde_json::from_str(body).map_err(|e| EnvelopeError::Malformed(describe_json_error(&e)))?;
-    match v.get("version").and_then(|x| x.as_u64()) {
-        Some(1) => {}
-        Some(n) => return Err(EnvelopeError::UnsupportedVersion(n)),
-        None => return Err(EnvelopeError::Malformed("version is missing".into())),
-    }
-    let env: InboundEnvelope =
-        serde_json::from_value(v).map_err(|e| EnvelopeError::Malformed(describe_json_error(&e)))?;
-    if !valid_message_id(&env.message_id) {
-        return Err(EnvelopeError::MessageId);
-    }
-    Ok(env)
 }
 
 /// serde's error text without quoted values: serde_json quotes values in double quotes (they
