@@ -9,12 +9,14 @@
 //!
 //! Reads of activations go through [`Dynamo`]'s one scan (the table is small).
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 
 use aws_sdk_dynamodb::Client;
-use aws_sdk_dynamodb::types::{AttributeValue, DeleteRequest, PutRequest, ReturnValue, WriteRequest};
+use aws_sdk_dynamodb::types::{DeleteRequest, ReturnValue, WriteRequest};
 
 use super::classify;
+use super::dynamo::calls::{batch_write, query_all};
+use super::dynamo::item::{Item, key, put_request, s, service_suffix};
 use super::dynamo::{Dynamo, Tables};
 use crate::domain::activation::Deactivated;
 use crate::domain::staff::TakeOver;
@@ -22,20 +24,6 @@ use crate::domain::{Activation, DepartmentCode, NationalId, ServiceKey};
 use crate::error::PortError;
 use crate::ports::SyncStore;
 use crate::ports::epj::{ActivationAdmin, RecordCardStore, TakeOverStore};
-
-type Item = HashMap<String, AttributeValue>;
-
-fn s(v: impl Into<String>) -> AttributeValue {
-    AttributeValue::S(v.into())
-}
-
-fn key(pk: impl Into<String>, sk: impl Into<String>) -> Item {
-    HashMap::from([("pk".to_string(), s(pk)), ("sk".to_string(), s(sk))])
-}
-
-fn service_suffix(service: &ServiceKey) -> String {
-    format!("{}#{}", service.department, service.service_type)
-}
 
 /// The EPJ ports on DynamoDB.
 #[derive(Debug, Clone)]
@@ -57,21 +45,12 @@ impl DynamoEpj {
 
     /// One Query of a partition (all pages), consistent.
     async fn query(&self, what: &'static str, table: &str, pk: &str, sk_prefix: Option<&str>) -> Result<Vec<Item>, PortError> {
-        let mut items = vec![];
-        let mut start: Option<Item> = None;
-        loop {
-            let mut q = self.client.query().table_name(table).expression_attribute_values(":pk", s(pk));
-            q = match sk_prefix {
-                None => q.key_condition_expression("pk = :pk"),
-                Some(p) => q.key_condition_expression("pk = :pk AND begins_with(sk, :p)").expression_attribute_values(":p", s(p)),
-            };
-            let out = q.consistent_read(true).set_exclusive_start_key(start).send().await.map_err(|e| classify(what, e))?;
-            items.extend(out.items.unwrap_or_default());
-            match out.last_evaluated_key {
-                Some(k) if !k.is_empty() => start = Some(k),
-                _ => return Ok(items),
-            }
-        }
+        let q = self.client.query().table_name(table).expression_attribute_values(":pk", s(pk)).consistent_read(true);
+        let q = match sk_prefix {
+            None => q.key_condition_expression("pk = :pk"),
+            Some(p) => q.key_condition_expression("pk = :pk AND begins_with(sk, :p)").expression_attribute_values(":p", s(p)),
+        };
+        query_all(what, q).await
     }
 }
 
@@ -167,29 +146,8 @@ impl RecordCardStore for DynamoEpj {
             item.extend(key(&pk, format!("CARD#{}", service_suffix(service))));
             item.insert("gsi1pk".into(), s(format!("SVC#{}", service_suffix(service))));
             item.insert("gsi1sk".into(), s(pk.clone()));
-            let put = PutRequest::builder().set_item(Some(item)).build().map_err(|e| PortError::permanent("build put", e))?;
-            requests.push(WriteRequest::builder().put_request(put).build());
+            requests.push(put_request(item)?);
         }
-        for chunk in requests.chunks(25) {
-            let mut pending = chunk.to_vec();
-            for attempt in 0..5 {
-                let out = self
-                    .client
-                    .batch_write_item()
-                    .request_items(table, pending.clone())
-                    .send()
-                    .await
-                    .map_err(|e| classify("write record card", e))?;
-                pending = out.unprocessed_items.and_then(|mut m| m.remove(table)).unwrap_or_default();
-                if pending.is_empty() {
-                    break;
-                }
-                tokio::time::sleep(std::time::Duration::from_millis(20 << attempt)).await;
-            }
-            if !pending.is_empty() {
-                return Err(PortError::transient("write record card", "unprocessed items after retries"));
-            }
-        }
-        Ok(())
+        batch_write(&self.client, table, requests).await
     }
 }
