@@ -13,6 +13,9 @@ TEST_PORT   ?= 4599
 TEST_RABBITMQ_PORT ?= 5679
 DEMO_PORT   ?= 4566
 DEMO_FAKE_PORT ?= 4580
+# The demo's and the privacy run's own RabbitMQ (tools/rabbitmq.sh; the demo starts and stops it).
+DEMO_RABBITMQ_PORT ?= 5680
+PRIVACY_RABBITMQ_PORT ?= 5681
 # Dummy credentials and a region: the SDK reaches moto through AWS_ENDPOINT_URL only.
 AWS_ENV      = AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_REGION=eu-north-1 \
                AWS_DEFAULT_REGION=eu-north-1 AWS_EC2_METADATA_DISABLED=true
@@ -89,8 +92,8 @@ stack-down:
 	$(PY) tools/stack.py fake-stop --fake-port $(DEMO_FAKE_PORT)
 	$(PY) tools/stack.py stop --port $(DEMO_PORT)
 
-demo: $(STAMP)
-	$(AWS_ENV) DEMO_PORT=$(DEMO_PORT) DEMO_FAKE_PORT=$(DEMO_FAKE_PORT) bash tools/demo.sh
+demo: $(STAMP) native-deps
+	$(AWS_ENV) DEMO_PORT=$(DEMO_PORT) DEMO_FAKE_PORT=$(DEMO_FAKE_PORT) RABBITMQ_PORT=$(DEMO_RABBITMQ_PORT) bash tools/demo.sh
 
 # The 100,000-citizen consent-sync benchmark on moto + the fake (minutes; not part of `make test`).
 BENCH_PORT ?= 4598
@@ -144,16 +147,16 @@ load: $(STAMP)
 	$(AWS_ENV) AWS_ENDPOINT_URL=http://127.0.0.1:$(BENCH_PORT) HELSEDIALOG_MOTO_PORT=$(BENCH_PORT) LOAD_MESSAGES=$(LOAD_MESSAGES) \
 	  cargo test -p e2e --test load --locked -- --nocapture
 
-# The whole demo flow with every function logging at TRACE, then tools/privacy_check.py over the
-# functions' logs, the error records, parked records and alerts: no national id, name or
+# The whole demo flow with every function (and the bridge) logging at TRACE, then tools/privacy_check.py
+# over the functions' and the bridge's logs, the error records, parked records and alerts: no national id, name or
 # message text may appear. Part of `make test`.
 PRIVACY_PORT ?= 4597
-privacy: $(STAMP)
+privacy: $(STAMP) native-deps
 	$(PY) tools/stack.py stop --port $(PRIVACY_PORT) >/dev/null 2>&1 || true
 	trap '$(PY) tools/stack.py fake-stop --fake-port 4581 >/dev/null 2>&1; $(PY) tools/stack.py stop --port $(PRIVACY_PORT) >/dev/null 2>&1' EXIT; \
-	$(AWS_ENV) DEMO_PORT=$(PRIVACY_PORT) DEMO_INVOKE_PORT=9011 DEMO_FAKE_PORT=4581 DEMO_LOG_LEVEL=TRACE \
+	$(AWS_ENV) DEMO_PORT=$(PRIVACY_PORT) DEMO_INVOKE_PORT=9011 DEMO_FAKE_PORT=4581 DEMO_LOG_LEVEL=TRACE RABBITMQ_PORT=$(PRIVACY_RABBITMQ_PORT) \
 	  bash tools/demo.sh > .local/privacy-demo.out 2>&1 || { tail -40 .local/privacy-demo.out; exit 1; }; \
-	$(PY) tools/privacy_check.py --log .local/watch.log --port $(PRIVACY_PORT) --stack .local/stack.json
+	$(PY) tools/privacy_check.py --log .local/watch.log --log .local/bridge.log --port $(PRIVACY_PORT) --stack .local/stack.json
 
 # The fuzz harness (shared/tests/fuzz.rs) for longer than CI runs it.
 FUZZ_CASES ?= 200000

@@ -9,7 +9,6 @@
 //! The peer reuses the bridge crate's CMS and AMQP adapters as Helsenorge's side (other keys,
 //! other links): what is under test is the bridge binary between them.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use aws_sdk_dynamodb::Client as Ddb;
@@ -17,11 +16,11 @@ use aws_sdk_sqs::Client as Sqs;
 use e2e::sqs::{failures, sqs_event_with_attributes};
 use e2e::stack::{root, sdk_config};
 use e2e::{LocalLambda, LocalStack};
-use helsenorge_bridge::amqp::{AmqpOutbox, AmqpSettings, RetryOutcome, receive_forever};
+use e2e::peer::{self, Route, listen};
+use helsenorge_bridge::amqp::AmqpOutbox;
 use helsenorge_bridge::cms::OpensslProtection;
 use helsenorge_bridge::testkit::{self, PartyKeys};
 use shared::adapters::aws::dynamo::Dynamo;
-use shared::app::bridge_in::Settle;
 use shared::domain::transport::{SIGNED_AND_ENVELOPED, TransportMessage};
 use shared::fixtures::{CITIZEN, consented_citizen, her_entry, id, service};
 use shared::kith::msghead::{KithDocument, read_document};
@@ -31,80 +30,18 @@ use tokio::sync::mpsc;
 
 const MSG_ID: &str = "6f1c2a10-0000-4000-8000-000000000001";
 
-fn rabbit_port() -> String {
-    std::env::var("RABBITMQ_PORT").unwrap_or_else(|_| "5679".into())
-}
-
-fn declare(hers: &[&str]) {
-    let out = std::process::Command::new(root().join("tools/rabbitmq.sh")).arg("declare").args(hers).output().expect("rabbitmq.sh");
-    assert!(out.status.success(), "declare: {}", String::from_utf8_lossy(&out.stderr));
-}
-
-fn peer_settings(name: &str) -> Arc<AmqpSettings> {
-    Arc::new(AmqpSettings {
-        url: format!("amqp://127.0.0.1:{}", rabbit_port()),
-        username: "guest".into(),
-        password: "guest".into(),
-        namespace: "NHNTestServiceBus".into(),
-        container_id: format!("helsenorge-peer-{name}-{}", std::process::id()),
-        credit: 10,
-        retry: RetryOutcome::Released,
-        pause_before_settle: None,
-    })
-}
-
-/// Everything arriving on `queue`, accepted, into a channel.
-fn listen(queue: &str) -> mpsc::UnboundedReceiver<TransportMessage> {
-    let (tx, rx) = mpsc::unbounded_channel();
-    let queue = queue.to_string();
-    tokio::spawn(async move {
-        receive_forever(peer_settings(&queue), queue.clone(), move |m| {
-            let tx = tx.clone();
-            async move {
-                let _ = tx.send(m);
-                Settle::Accept
-            }
-        })
-        .await
-    });
-    rx
-}
-
 /// The next message on `rx` that `pick` chooses (others, left over from earlier runs, skipped).
 async fn next(rx: &mut mpsc::UnboundedReceiver<TransportMessage>, pick: impl Fn(&TransportMessage) -> bool) -> TransportMessage {
-    let wait = async {
-        loop {
-            let m = rx.recv().await.expect("listener alive");
-            if pick(&m) {
-                return m;
-            }
-        }
-    };
-    tokio::time::timeout(Duration::from_secs(90), wait).await.expect("a message within 90 s")
+    peer::next_within(rx, Duration::from_secs(90), pick).await.expect("a message within 90 s")
 }
 
 /// What Helsenorge.Messaging sends: the library's properties, the body signed and encrypted.
 fn from_helsenorge(id: &str, body: Vec<u8>) -> TransportMessage {
-    let mut m = TransportMessage {
-        message_id: Some(id.into()),
-        to: Some("80115_async".into()),
-        subject: Some("DIALOG_INNBYGGER_EKONTAKT".into()),
-        reply_to: Some("90002_async".into()),
-        correlation_id: Some(id.into()),
-        content_type: Some(SIGNED_AND_ENVELOPED.into()),
-        body,
-        ..TransportMessage::default()
-    };
-    m.set_app("fromHerId", "90002");
-    m.set_app("toHerId", "80115");
-    m.set_app("applicationTimeStamp", "2026-12-02T10:00:00Z");
-    m.set_app("cpaId", "cpa-synthetic-1");
-    m
+    peer::message(id, &Route::ekontakt(), body)
 }
 
 async fn secret(sdk: &aws_config::SdkConfig, name: &str, pair: &helsenorge_bridge::cms::KeyPair) -> String {
-    let value = serde_json::json!({"key": testkit::key_pem(pair), "certificate": testkit::pem(&pair.cert)}).to_string();
-    aws_sdk_secretsmanager::Client::new(sdk).create_secret().name(name).secret_string(value).send().await.expect("create secret");
+    peer::put_secret(sdk, name, pair).await.expect("create secret");
     name.to_string()
 }
 
@@ -147,7 +84,7 @@ impl Env {
         store.put_citizen(&consented_citizen(CITIZEN, &service())).await.unwrap();
         shared::fixtures::seed_usable_activation(&store, &service()).await.unwrap();
         store.put_her(&her_entry()).await.unwrap();
-        declare(&["80115", "90002"]);
+        peer::declare(&["80115", "90002"]).expect("broker queues");
         let ca = testkit::ca("test CA").unwrap();
         let (us, hn, stranger) = (PartyKeys::new(&ca, "kommune").unwrap(), PartyKeys::new(&ca, "Helsenorge").unwrap(), PartyKeys::new(&ca, "x").unwrap());
         let secrets = (
@@ -159,23 +96,16 @@ impl Env {
 
     /// The built bridge binary, configured for this world (plus `extra`), logging to .local/.
     fn bridge(&self, extra: &[(&str, &str)]) -> tokio::process::Child {
-        let profiles = serde_json::json!([{
-            "herId": 90002, "cpaId": "cpa-synthetic-1",
-            "signingCertificate": testkit::pem(&self.hn.signing.cert), "encryptionCertificate": testkit::pem(&self.hn.encryption.cert)
-        }]);
+        let env = peer::BridgeEnv {
+            signing_secret: &self.secrets.0,
+            decryption_secret: &self.secrets.1,
+            profiles: peer::profiles_config(90002, "cpa-synthetic-1", &self.hn),
+            inbound_queue_url: self.stack.queue("InboundQueue"),
+            to_helsenorge_queue_url: self.stack.queue("ToHelsenorgeQueue"),
+        };
         let log = root().join(format!(".local/bridge-{}log", self.stack.prefix));
         tokio::process::Command::new(e2e::lambda::binary("helsenorge-bridge"))
-            .env("AMQP_URL", format!("amqp://127.0.0.1:{}", rabbit_port()))
-            .env("AMQP_USERNAME", "guest")
-            .env("AMQP_PASSWORD", "guest")
-            .env("AMQP_NAMESPACE", "NHNTestServiceBus")
-            .env("OUR_HER_IDS", "80115")
-            .env("SIGNING_KEY_SECRET", &self.secrets.0)
-            .env("DECRYPTION_KEY_SECRET", &self.secrets.1)
-            .env("PROFILES_CONFIG", profiles.to_string())
-            .env("INBOUND_QUEUE_URL", self.stack.queue("InboundQueue"))
-            .env("TO_HELSENORGE_QUEUE_URL", self.stack.queue("ToHelsenorgeQueue"))
-            .env("OUTBOUND_WAIT_SECONDS", "1")
+            .envs(env.vars())
             .envs(extra.iter().copied())
             .stdout(std::fs::File::create(log).expect("log file"))
             .kill_on_drop(true)
@@ -212,7 +142,7 @@ async fn r_tr_2_a_citizen_message_travels_over_amqp_and_the_signed_apprec_comes_
     let mut bridge = e.bridge(&[]);
     let mut replies = listen("90002_async");
     let mut errors = listen("90002_error");
-    let peer = AmqpOutbox::new(peer_settings("send"));
+    let peer = AmqpOutbox::new(peer::settings("send"));
     let hn_cms: OpensslProtection = hn.protection();
     let ekontakt = std::fs::read(root().join("events/kith/ekontakt.xml")).unwrap();
 
@@ -272,7 +202,7 @@ async fn r_tr_2_bridge_killed_between_sqs_accept_and_amqp_settle_loses_nothing_a
     let e = Env::new("bridgekill").await;
     // The test hook holds the AMQP accept back after InboundQueue accepted.
     let mut first = e.bridge(&[("BRIDGE_TEST_PAUSE_BEFORE_SETTLE_MS", "60000")]);
-    AmqpOutbox::new(peer_settings("kill")).send("80115_async", &ekontakt(&e)).await.expect("broker accepted");
+    AmqpOutbox::new(peer::settings("kill")).send("80115_async", &ekontakt(&e)).await.expect("broker accepted");
     let one = inbound(&e.sqs, e.stack.queue("InboundQueue")).await;
     first.kill().await.expect("SIGKILL the bridge before it settles");
     let _second = e.bridge(&[]);
@@ -289,7 +219,7 @@ async fn r_tr_4_the_bridge_reconnects_after_a_broker_restart() {
     let e = Env::new("bridgerestart").await;
     let _bridge = e.bridge(&[]);
     // The bridge is connected (a first message goes through), then the broker restarts.
-    let peer = AmqpOutbox::new(peer_settings("restart"));
+    let peer = AmqpOutbox::new(peer::settings("restart"));
     peer.send("80115_async", &ekontakt(&e)).await.expect("broker accepted");
     inbound(&e.sqs, e.stack.queue("InboundQueue")).await;
     for step in ["stop", "start"] {
@@ -297,7 +227,7 @@ async fn r_tr_4_the_bridge_reconnects_after_a_broker_restart() {
         assert!(out.status.success(), "{step}: {}", String::from_utf8_lossy(&out.stderr));
     }
     // The peer's own connection died with the broker: a new one.
-    let peer = AmqpOutbox::new(peer_settings("restart2"));
+    let peer = AmqpOutbox::new(peer::settings("restart2"));
     peer.send("80115_async", &ekontakt(&e)).await.expect("broker accepted after the restart");
     let (body, _) = inbound(&e.sqs, e.stack.queue("InboundQueue")).await;
     assert!(body.contains(MSG_ID), "the bridge reconnected by itself and handed the message on");

@@ -1,10 +1,23 @@
 #!/usr/bin/env bash
 # The demo flow on the local stack: moto provisioned from template.yaml, the functions run under
-# `cargo lambda watch` (the Lambda runtime emulator, no Docker) and invoked with events/.
+# `cargo lambda watch` (the Lambda runtime emulator, no Docker) and invoked with events/; the
+# Helsenorge side over AMQP 1.0: the project-local RabbitMQ (tools/rabbitmq.sh, RABBITMQ_PORT),
+# the built helsenorge-bridge and a Helsenorge-side peer (helsenorge-peer, test keys made now).
 set -euo pipefail
 . "$(dirname "$0")/local.sh"
 INVOKE_PORT=${DEMO_INVOKE_PORT:-9010}
+WATCH="" BROKEN="" BRIDGE="" RABBIT_STARTED=""
+cleanup() {
+  kill $WATCH $BROKEN $BRIDGE 2>/dev/null || true
+  [ -z "$RABBIT_STARTED" ] || tools/rabbitmq.sh stop >/dev/null 2>&1 || true
+}
+trap cleanup EXIT
 bash tools/provision.sh --set REPUBLISH_BASE_DELAY_SECS=0 ${DEMO_LOG_LEVEL:+--set AWS_LAMBDA_LOG_LEVEL=$DEMO_LOG_LEVEL}
+
+step "RabbitMQ 3.10 with the AMQP 1.0 plugin on 127.0.0.1:${RABBITMQ_PORT:-5679} (project-local), NHN's queues for 80115 (ours) and 90002 (Helsenorge)"
+tools/rabbitmq.sh status >/dev/null 2>&1 || RABBIT_STARTED=1
+tools/rabbitmq.sh start
+tools/rabbitmq.sh declare 80115 90002
 
 step "cargo lambda watch (runtime emulator) on 127.0.0.1:$INVOKE_PORT"
 FUNCTIONS="inbound-message outbound-reply consent-sync status-icon dlq-republisher summary-alert epj-api"
@@ -13,7 +26,6 @@ built > .local/built-before
 cargo lambda watch --quiet --ignore-changes --invoke-address 127.0.0.1 --invoke-port "$INVOKE_PORT" \
   --env-file .local/functions.env > .local/watch.log 2>&1 &
 WATCH=$!
-trap 'kill $WATCH 2>/dev/null || true' EXIT
 up=""
 for _ in $(seq 1 150); do
   if (exec 3<>/dev/tcp/127.0.0.1/"$INVOKE_PORT") 2>/dev/null; then up=1; break; fi
@@ -70,8 +82,39 @@ while admin take-sync .local/sync-event.json; do
   invoke consent-sync .local/sync-event.json
 done
 
-step "inbound-message: citizen messages, cancellations and an AppRec from Helsenorge"
-for e in dialog-message representative-message cancel-appointment cancel-regular-appointment cancel-period apprec communication-test; do
+peer() { target/debug/helsenorge-peer "$@"; }
+step "Helsenorge over AMQP: test certificates made now, the bridge started (helsenorge-bridge, log .local/bridge.log)"
+queue_url() { $PY -c 'import json,sys; print(json.load(open(".local/stack.json"))["queues"][sys.argv[1]])' "$1"; }
+peer keys .local/peer hd-demo- "$(queue_url InboundQueue)" "$(queue_url ToHelsenorgeQueue)"
+( set -a; . .local/peer/bridge.env; set +a
+  exec env ${DEMO_LOG_LEVEL:+AWS_LAMBDA_LOG_LEVEL=$DEMO_LOG_LEVEL} target/debug/helsenorge-bridge ) > .local/bridge.log 2>&1 &
+BRIDGE=$!
+for _ in $(seq 1 150); do grep -q "AMQP receiver attached" .local/bridge.log && break; kill -0 "$BRIDGE" 2>/dev/null || break; sleep 0.2; done
+grep -q "AMQP receiver attached" .local/bridge.log || { echo "the bridge did not start:"; cat .local/bridge.log; exit 1; }
+echo "bridge: receiving on 80115_async, sending what ToHelsenorgeQueue holds"
+
+step "a citizen message from Helsenorge: peer → AMQP (signed + encrypted) → bridge → InboundQueue → inbound-message → inbox"
+peer send .local/peer "$(stamped events/inbound-message/dialog-message.json)"
+printf 'bridge → InboundQueue (decrypted, signature verified): '; admin receive-inbound .local/amqp-event.json
+echo "-- cargo lambda invoke inbound-message --data-file .local/amqp-event.json"
+cargo lambda invoke inbound-message --invoke-address 127.0.0.1 --invoke-port "$INVOKE_PORT" --data-file .local/amqp-event.json \
+  --output-format json; echo
+echo "inbox shows:"; admin inbox 115 | sed 's/^/   /'
+step "the AppRec goes back: ToHelsenorgeQueue → bridge (signed, encrypted for Helsenorge) → AMQP → peer"
+peer receive .local/peer APPREC 60
+
+step "a staff reply goes out the same way: outbound-reply → ToHelsenorgeQueue → bridge → AMQP → peer"
+echo "-- cargo lambda invoke outbound-reply --data-file events/outbound-reply/reply.json"
+cargo lambda invoke outbound-reply --invoke-address 127.0.0.1 --invoke-port "$INVOKE_PORT" --data-file "$(stamped events/outbound-reply/reply.json)" \
+  --output-format json; echo
+shown epj-results "for the EPJ"
+peer receive .local/peer DIALOG_INNBYGGER_EKONTAKT 60
+kill "$BRIDGE" && wait "$BRIDGE" 2>/dev/null || true
+BRIDGE=""
+echo "bridge stopped (SIGTERM); the steps below show ToHelsenorgeQueue's messages instead of sending them"
+
+step "inbound-message: more citizen messages, cancellations and an AppRec from Helsenorge"
+for e in representative-message cancel-appointment cancel-regular-appointment cancel-period apprec communication-test; do
   invoke inbound-message "events/inbound-message/$e.json"
 done
 
@@ -83,8 +126,8 @@ done
 step "redelivery of the first message: nothing new (R-IN-3)"
 invoke inbound-message events/inbound-message/dialog-message.json
 
-step "outbound-reply: staff replies from the dialog window"
-for e in reply reply-with-attachment; do
+step "outbound-reply: a staff reply with an attachment from the dialog window"
+for e in reply-with-attachment; do
   invoke outbound-reply "events/outbound-reply/$e.json"
 done
 step "replies of citizen 3010******0: status Sent"
@@ -161,7 +204,6 @@ sed 's|^HELSEID_KEY_SECRET_NAME=.*|HELSEID_KEY_SECRET_NAME="no-such-secret"|' .l
 cargo lambda watch --quiet --ignore-changes --invoke-address 127.0.0.1 --invoke-port "$BROKEN_PORT" \
   --env-file .local/broken.env > .local/watch-broken.log 2>&1 &
 BROKEN=$!
-trap 'kill $WATCH $BROKEN 2>/dev/null || true' EXIT
 for _ in $(seq 1 150); do (exec 3<>/dev/tcp/127.0.0.1/"$BROKEN_PORT") 2>/dev/null && break; sleep 0.2; done
 # Another function first: cargo lambda's init-error handler then looks at that one's queue (see
 # shared::adapters::aws::startup), the case the README's manual steps ran into.

@@ -12,6 +12,7 @@ Commands:
   start     start `serve` in the background (idempotent) and wait until it answers
   stop      stop it
   provision create every declared queue and table (idempotent); --prefix isolates a set
+  (and every AWS::S3::Bucket: SSE, public access block, lifecycle expiry as declared)
   env       the environment variables a function gets in Lambda, resolved against the stack;
             the NHN endpoints point at the local fake (--fake-port), never at production
   status    is the server up?
@@ -131,6 +132,51 @@ def clients(port: int):
     return boto3.client("sqs", **kw), boto3.client("dynamodb", **kw)
 
 
+def s3_client(port: int):
+    import boto3
+    from botocore.config import Config
+
+    return boto3.client(
+        "s3",
+        endpoint_url=endpoint(port),
+        region_name=os.environ.get("AWS_REGION", REGION),
+        aws_access_key_id=os.environ.get("AWS_ACCESS_KEY_ID", "test"),
+        aws_secret_access_key=os.environ.get("AWS_SECRET_ACCESS_KEY", "test"),
+        config=Config(s3={"addressing_style": "path"}),
+    )
+
+
+def provision_buckets(stack: "Stack", say) -> dict:
+    """Every declared bucket with its encryption, public access block and lifecycle rules."""
+    if not stack.buckets:
+        return {}
+    s3 = s3_client(stack.port)
+    existing = {b["Name"] for b in s3.list_buckets().get("Buckets", [])}
+    created = {}
+    for logical, res in stack.buckets.items():
+        props = stack.resolve(res.get("Properties", {}))
+        name = stack.bucket_name(logical)
+        if name not in existing:
+            s3.create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": REGION})
+        if props.get("BucketEncryption"):
+            # CloudFormation says ServerSideEncryptionByDefault, the API ApplyServerSideEncryptionByDefault.
+            rules = [{"ApplyServerSideEncryptionByDefault": r["ServerSideEncryptionByDefault"],
+                      **({"BucketKeyEnabled": r["BucketKeyEnabled"]} if "BucketKeyEnabled" in r else {})}
+                     for r in props["BucketEncryption"]["ServerSideEncryptionConfiguration"]]
+            s3.put_bucket_encryption(Bucket=name, ServerSideEncryptionConfiguration={"Rules": rules})
+        if props.get("PublicAccessBlockConfiguration"):
+            s3.put_public_access_block(Bucket=name, PublicAccessBlockConfiguration=props["PublicAccessBlockConfiguration"])
+        rules = props.get("LifecycleConfiguration", {}).get("Rules", [])
+        if rules:
+            lc = [{"ID": r.get("Id", f"rule{i}"), "Status": r["Status"], "Filter": {"Prefix": r.get("Prefix", "")},
+                   "Expiration": {"Days": int(r["ExpirationInDays"])}} for i, r in enumerate(rules) if "ExpirationInDays" in r]
+            if lc:
+                s3.put_bucket_lifecycle_configuration(Bucket=name, LifecycleConfiguration={"Rules": lc})
+        created[logical] = name
+        say(f"bucket {name:40s} {'exists ' if name in existing else 'created'}")
+    return created
+
+
 # ----------------------------------------------------------------------------- resolution
 class Stack:
     """Names and URLs of the provisioned resources, to resolve intrinsics against."""
@@ -142,9 +188,14 @@ class Stack:
         self.local_params = local_parameters(fake_port)
         self.queues = resources_of(template, "AWS::SQS::Queue")
         self.tables = resources_of(template, "AWS::DynamoDB::Table")
+        self.buckets = resources_of(template, "AWS::S3::Bucket")
 
     def name(self, logical: str) -> str:
         return f"{self.prefix}{logical}"
+
+    def bucket_name(self, logical: str) -> str:
+        """S3 names are lower case (the prefix's digits and dashes are allowed)."""
+        return self.name(logical).lower()
 
     def queue_url(self, logical: str) -> str:
         return f"{endpoint(self.port)}/{ACCOUNT}/{self.name(logical)}"
@@ -157,6 +208,8 @@ class Stack:
             return self.queue_url(logical)
         if logical in self.tables:
             return self.name(logical)
+        if logical in self.buckets:
+            return self.bucket_name(logical)
         if logical in self.local_params:
             return self.local_params[logical]
         params = self.template.get("Parameters", {})
@@ -173,6 +226,8 @@ class Stack:
             return {"Arn": self.queue_arn, "QueueName": self.name, "QueueUrl": self.queue_url}[attr](logical)
         if logical in self.tables and attr == "Arn":
             return f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/{self.name(logical)}"
+        if logical in self.buckets and attr == "Arn":
+            return f"arn:aws:s3:::{self.bucket_name(logical)}"
         raise KeyError(f"cannot resolve !GetAtt {logical}.{attr} locally")
 
     def resolve(self, value):
@@ -321,6 +376,7 @@ def provision(stack: Stack, quiet: bool = False) -> dict:
                 pass
         created["tables"][logical] = name
         say(f"table  {name:40s} {what}")
+    created["buckets"] = provision_buckets(stack, say)
     return created
 
 

@@ -396,3 +396,4 @@ pub struct HerEntry {
 }
 
 pub mod epj;
+pub mod bodies;

@@ -10,6 +10,7 @@ pub mod counting;
 pub mod fake;
 pub mod kith;
 pub mod lambda;
+pub mod peer;
 pub mod proxy;
 pub mod sqs;
 pub mod stack;

@@ -2,12 +2,14 @@
 
 #[cfg(feature = "aws")]
 pub mod aws;
+pub mod claim_check;
 pub mod clock;
 #[cfg(feature = "helsenorge")]
 pub mod helsenorge;
 pub mod her_directory;
 pub mod kith_outbox;
 pub mod memory;
+pub mod memory_bodies;
 pub mod memory_epj;
 pub mod memory_transport;
 pub mod profiles_config;

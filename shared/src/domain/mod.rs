@@ -3,6 +3,7 @@
 
 pub mod activation;
 pub mod appointment;
+pub mod claim_check;
 pub mod consent;
 pub mod dead_letter;
 pub mod icon;

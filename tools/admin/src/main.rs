@@ -12,6 +12,8 @@
 //! helsedialog-admin send-inbound FILE       put a raw body on the inbound queue (as the bridge would)
 //! helsedialog-admin take-inbound OUT        take one inbound message as a Lambda SQS event file
 //!                                           (it stays on the queue, as after a failed delivery)
+//! helsedialog-admin receive-inbound OUT     wait for the next inbound message (the bridge's), as an SQS event
+//!                                           file with its attributes; deleted from the queue
 //! helsedialog-admin take-sync OUT           take one consent-sync work item (listing step or chunk)
 //!                                           off the sync work queue as a Lambda SQS event file
 //! helsedialog-admin redrive-inbound         receive until SQS's redrive has moved messages past
@@ -116,6 +118,38 @@ async fn run(args: &[String]) -> Result<(), BoxError> {
             std::fs::write(arg(1)?, sqs_event(&m, 5, "inbound").to_string())?;
             println!("took {} from {}", m.message_id().unwrap_or_default(), pair.source_name());
         }
+        Some("receive-inbound") => {
+            // What Lambda's event source mapping does, for the demo's bridge step: waits (long
+            // poll, 20 s) for the next message on the inbound queue, writes it with its transport
+            // attributes as an SQS event for inbound-message, and deletes it from the queue.
+            let pair = inbound_pair()?;
+            let out = aws
+                .sqs
+                .receive_message()
+                .queue_url(&pair.source_url)
+                .max_number_of_messages(1)
+                .wait_time_seconds(20)
+                .message_attribute_names("All")
+                .send()
+                .await?;
+            let Some(m) = out.messages.unwrap_or_default().into_iter().next() else {
+                return Err("nothing arrived on the inbound queue within 20 s".into());
+            };
+            std::fs::write(arg(1)?, sqs_event(&m, 1, "inbound").to_string())?;
+            if let Some(h) = m.receipt_handle() {
+                aws.sqs.delete_message().queue_url(&pair.source_url).receipt_handle(h).send().await?;
+            }
+            let attr = |n: &str| m.message_attributes().and_then(|a| a.get(n)).and_then(|v| v.string_value()).unwrap_or("-").to_string();
+            println!(
+                "took {} from {}: {}, {} bytes, from HER {} to HER {} (message attributes from the AMQP properties)",
+                attr("messageId"),
+                pair.source_name(),
+                attr("messageFunction"),
+                m.body().unwrap_or_default().len(),
+                attr("fromHerId"),
+                attr("toHerId")
+            );
+        }
         Some("take-sync") => {
             // For runs without an SQS event source (the demo): the work item leaves the queue
             // here and is handed to consent-sync right after.
@@ -177,7 +211,7 @@ async fn run(args: &[String]) -> Result<(), BoxError> {
             println!("{status} {body}");
         }
         _ => {
-            println!("usage: helsedialog-admin load FILE | journal NATIONAL_ID | inbox DEPARTMENT | plan NATIONAL_ID DEPT TYPE | replies NATIONAL_ID | outbox | epj-results | alerts | send-inbound FILE | take-inbound OUT | take-sync OUT | redrive-inbound | epj METHOD PATH [BODY_FILE]");
+            println!("usage: helsedialog-admin load FILE | journal NATIONAL_ID | inbox DEPARTMENT | plan NATIONAL_ID DEPT TYPE | replies NATIONAL_ID | outbox | epj-results | alerts | send-inbound FILE | take-inbound OUT | receive-inbound OUT | take-sync OUT | redrive-inbound | epj METHOD PATH [BODY_FILE]");
         }
     }
     Ok(())
@@ -220,9 +254,16 @@ async fn epj_request(aws: &AwsClients, method: &str, path: &str, body: Option<&S
 
 /// A Lambda SQS event of one received message, as the event source would deliver it.
 fn sqs_event(m: &aws_sdk_sqs::types::Message, receive_count: u32, queue: &str) -> serde_json::Value {
+    // String message attributes as Lambda passes them (present when the receive asked for them).
+    let attributes: serde_json::Map<String, serde_json::Value> = m
+        .message_attributes()
+        .into_iter()
+        .flatten()
+        .filter_map(|(k, v)| Some((k.clone(), serde_json::json!({"stringValue": v.string_value()?, "dataType": "String"}))))
+        .collect();
     serde_json::json!({"Records": [{
         "messageId": m.message_id(), "receiptHandle": m.receipt_handle(), "body": m.body(),
-        "attributes": {"ApproximateReceiveCount": receive_count.to_string()}, "messageAttributes": {},
+        "attributes": {"ApproximateReceiveCount": receive_count.to_string()}, "messageAttributes": attributes,
         "eventSource": "aws:sqs", "awsRegion": "eu-north-1", "eventSourceARN": format!("arn:aws:sqs:eu-north-1:123456789012:{queue}")
     }]})
 }

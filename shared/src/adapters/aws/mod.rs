@@ -6,6 +6,8 @@ pub mod dynamo;
 pub mod epj_store;
 pub mod lambda;
 pub mod parked;
+#[cfg(feature = "s3")]
+pub mod s3_bodies;
 pub mod sqs;
 pub mod startup;
 

@@ -1,0 +1,61 @@
+//! The claim check's body store on S3 (`ports::bodies`): one object per body in the body bucket
+//! (template.yaml `BodyBucket`: SSE-KMS by default, public access blocked, expiry by lifecycle).
+//! Each PutObject asks for server-side encryption itself as well, so an object is never stored
+//! in plain text even in a bucket without a default. Path-style addressing when
+//! `AWS_ENDPOINT_URL` is set (the local stack: moto has no per-bucket host names).
+
+use aws_sdk_s3::Client;
+use aws_sdk_s3::primitives::ByteStream;
+use aws_sdk_s3::types::ServerSideEncryption;
+
+use super::classify;
+use crate::domain::claim_check::ClaimRef;
+use crate::error::PortError;
+use crate::ports::bodies::BodyStore;
+
+/// Bodies in `bucket`.
+#[derive(Debug, Clone)]
+pub struct S3Bodies {
+    client: Client,
+    bucket: String,
+}
+
+impl S3Bodies {
+    /// The store in `bucket`, with a client built from `sdk`.
+    pub fn new(sdk: &aws_types::SdkConfig, bucket: impl Into<String>) -> Self {
+        let local = std::env::var("AWS_ENDPOINT_URL").is_ok_and(|v| !v.is_empty());
+        let config = aws_sdk_s3::config::Builder::from(sdk).force_path_style(local).build();
+        Self { client: Client::from_conf(config), bucket: bucket.into() }
+    }
+
+    /// The bucket.
+    pub fn bucket(&self) -> &str {
+        &self.bucket
+    }
+}
+
+impl BodyStore for S3Bodies {
+    /// PutObject with SSE; returns once S3 stored it.
+    async fn put(&self, key: &str, body: &[u8]) -> Result<ClaimRef, PortError> {
+        self.client
+            .put_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .server_side_encryption(ServerSideEncryption::AwsKms)
+            .body(ByteStream::from(body.to_vec()))
+            .send()
+            .await
+            .map_err(|e| classify("store body in S3", e))?;
+        Ok(ClaimRef { bucket: self.bucket.clone(), key: key.to_string() })
+    }
+
+    /// GetObject; only from our own bucket (a reference naming another is refused, permanent).
+    async fn get(&self, claim: &ClaimRef) -> Result<Vec<u8>, PortError> {
+        if claim.bucket != self.bucket {
+            return Err(PortError::permanent("read body from S3", format!("{claim} is not in the body bucket")));
+        }
+        let out = self.client.get_object().bucket(&self.bucket).key(&claim.key).send().await.map_err(|e| classify("read body from S3", e))?;
+        let bytes = out.body.collect().await.map_err(|e| PortError::transient("read body from S3", e))?;
+        Ok(bytes.into_bytes().to_vec())
+    }
+}
