@@ -4,16 +4,21 @@
 //!
 //! The tests need moto running and `AWS_ENDPOINT_URL` pointing at it: `make test` does both.
 
+pub mod bridge_peer;
+pub mod bridge_ports_contract;
 pub mod contract;
 pub mod contract_stores;
 pub mod counting;
 pub mod fake;
+pub mod fake_cppa;
 pub mod kith;
 pub mod lambda;
 pub mod peer;
+pub mod profiles_contract;
 pub mod proxy;
 pub mod sqs;
 pub mod stack;
+pub mod tcp_cut;
 
 pub use lambda::LocalLambda;
 pub use stack::LocalStack;

@@ -22,14 +22,44 @@ pub struct BridgeConfig {
     pub decryption_secret: String,
     /// Previous decryption pair, during a rotation.
     pub previous_decryption_secret: Option<String>,
-    /// Counterparts' profiles (JSON, `shared::adapters::profiles_config`).
-    pub profiles_json: String,
+    /// Where counterparts' profiles come from (`PROFILES_SOURCE`).
+    pub profiles: ProfilesSource,
     /// InboundQueue.
     pub inbound_queue_url: String,
     /// ToHelsenorgeQueue.
     pub to_helsenorge_queue_url: String,
     /// SQS long poll on ToHelsenorgeQueue, seconds.
     pub outbound_wait_seconds: i32,
+}
+
+/// Where counterparts' collaboration profiles come from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ProfilesSource {
+    /// `PROFILES_SOURCE=config` (default): the JSON list in `PROFILES_CONFIG`
+    /// (`shared::adapters::profiles_config`).
+    Config(String),
+    /// `PROFILES_SOURCE=cppa`: NHN's CPPA REST service (`crate::cppa_rest`).
+    Cppa(CppaSettings),
+}
+
+/// NHN's CPPA REST service and the HelseID client that authenticates us to it (the same
+/// `HELSEID_*` variables consent-sync reads).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CppaSettings {
+    /// `CPPA_BASE_URL`, e.g. `https://cppa.grunndata.nhn.no` (test: `https://cppa.test.grunndata.nhn.no`).
+    pub base_url: String,
+    /// `CPPA_CACHE_SECONDS` (default 300, the library's sample `CachingInterval`).
+    pub cache_ttl: Duration,
+    /// `CPPA_TIMEOUT_MS` (default 5000): one HTTP call.
+    pub timeout: Duration,
+    /// `HELSEID_TOKEN_URL`.
+    pub token_url: String,
+    /// `HELSEID_CLIENT_ID`.
+    pub client_id: String,
+    /// `HELSEID_SCOPE`: the CPPA API's scope as NHN grants it to the client.
+    pub scope: String,
+    /// `HELSEID_KEY_SECRET_NAME`: the secret with the client's private key (PEM).
+    pub key_secret_name: String,
 }
 
 /// A variable is missing or wrong.
@@ -84,7 +114,19 @@ impl BridgeConfig {
             signing_secret: need("SIGNING_KEY_SECRET")?,
             decryption_secret: need("DECRYPTION_KEY_SECRET")?,
             previous_decryption_secret: var("PREVIOUS_DECRYPTION_KEY_SECRET"),
-            profiles_json: need("PROFILES_CONFIG")?,
+            profiles: match var("PROFILES_SOURCE").as_deref() {
+                None | Some("config") => ProfilesSource::Config(need("PROFILES_CONFIG")?),
+                Some("cppa") => ProfilesSource::Cppa(CppaSettings {
+                    base_url: need("CPPA_BASE_URL")?,
+                    cache_ttl: Duration::from_secs(number("CPPA_CACHE_SECONDS", 300)?),
+                    timeout: Duration::from_millis(number("CPPA_TIMEOUT_MS", 5000)?),
+                    token_url: need("HELSEID_TOKEN_URL")?,
+                    client_id: need("HELSEID_CLIENT_ID")?,
+                    scope: need("HELSEID_SCOPE")?,
+                    key_secret_name: need("HELSEID_KEY_SECRET_NAME")?,
+                }),
+                Some(other) => return Err(ConfigError(format!("PROFILES_SOURCE must be config or cppa, not {other:?}"))),
+            },
             inbound_queue_url: need("INBOUND_QUEUE_URL")?,
             to_helsenorge_queue_url: need("TO_HELSENORGE_QUEUE_URL")?,
             outbound_wait_seconds: number("OUTBOUND_WAIT_SECONDS", 20)? as i32,
@@ -130,5 +172,26 @@ mod tests {
         let c = BridgeConfig::from_lookup(env(&[("BRIDGE_RETRY_OUTCOME", "modified")])).unwrap();
         assert_eq!(c.amqp.retry, RetryOutcome::Modified);
         assert!(BridgeConfig::from_lookup(env(&[("BRIDGE_RETRY_OUTCOME", "dropped")])).is_err());
+    }
+
+    #[test]
+    fn r_tr_7_profiles_from_configuration_by_default_or_from_cppa_when_chosen() {
+        assert_eq!(BridgeConfig::from_lookup(env(&[])).unwrap().profiles, ProfilesSource::Config("[]".into()));
+        let cppa = [
+            ("PROFILES_SOURCE", "cppa"),
+            ("CPPA_BASE_URL", "https://cppa.test.grunndata.nhn.no"),
+            ("HELSEID_TOKEN_URL", "https://helseid-sts.test.nhn.no/connect/token"),
+            ("HELSEID_CLIENT_ID", "c"),
+            ("HELSEID_SCOPE", "nhn:cppa/access"),
+            ("HELSEID_KEY_SECRET_NAME", "k"),
+        ];
+        match BridgeConfig::from_lookup(env(&cppa)).unwrap().profiles {
+            ProfilesSource::Cppa(c) => {
+                assert_eq!((c.base_url.as_str(), c.cache_ttl, c.client_id.as_str()), ("https://cppa.test.grunndata.nhn.no", Duration::from_secs(300), "c"));
+            }
+            other => panic!("CPPA chosen, not {other:?}"),
+        }
+        assert!(BridgeConfig::from_lookup(env(&cppa[..5])).is_err(), "the HelseID key secret is required");
+        assert!(BridgeConfig::from_lookup(env(&[("PROFILES_SOURCE", "ldap")])).is_err());
     }
 }

@@ -13,3 +13,7 @@ pub mod sqs;
 pub mod config;
 pub mod run;
 pub mod aws;
+pub mod cppa_xml;
+pub mod cppa_rest;
+pub mod cppa_testkit;
+pub mod profiles;

@@ -6,7 +6,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use shared::adapters::memory::SystemClock;
-use shared::adapters::profiles_config::ConfigProfiles;
 use shared::app::bridge_in::{ReceiveFromHelsenorge, Settle};
 use shared::app::bridge_out::SendToHelsenorge;
 use shared::domain::transport::TransportMessage;
@@ -33,7 +32,7 @@ pub async fn run(config: BridgeConfig) -> Result<(), BoxError> {
         None => None,
     };
     let protection = OpensslProtection::new(signing, decryption, previous);
-    let profiles = ConfigProfiles::from_json(&config.profiles_json)?;
+    let profiles = crate::profiles::Profiles::build(&config.profiles, &secrets).await?;
     let sqs = aws_sdk_sqs::Client::new(&sdk);
     let amqp = Arc::new(config.amqp.clone());
 
