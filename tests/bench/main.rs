@@ -75,32 +75,36 @@ fn main() {
     summary.insert("date".into(), json!(jiff::Timestamp::now().to_string()));
     summary.insert("machine".into(), json!({"cores": std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)}));
 
-    // 1. throughput: one core, current-thread runtime.
-    let one_core = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
-    let tp = throughput::run(&one_core, scale);
-    println!("\n== Handler throughput on in-memory adapters (one core, release build) ==");
-    println!("{:<17} {:<45} {:>9} {:>14}", "function", "unit", "n", "per second");
-    for r in &tp {
-        println!("{:<17} {:<45} {:>9} {:>14.0}", r.function, r.unit, r.n, r.per_second);
-    }
-    summary.insert("throughput".into(), json!(tp));
-
-    // The EPJ API (issue #19): latency on in-memory adapters, one core; calls against moto.
-    let epj_latency = epj::latency(&one_core, (2_000.0 * scale) as usize);
-    println!("\n== EPJ API latency on in-memory adapters (one core) ==");
-    println!("{:<34} {:>7} {:>9} {:>9}", "route", "n", "p50 ms", "p99 ms");
-    for l in &epj_latency {
-        println!("{:<34} {:>7} {:>9.3} {:>9.3}", l.route, l.n, l.p50_ms, l.p99_ms);
-    }
+    // BENCH_ONLY=calls: only part 2 (debug builds measure calls and units as well as release).
+    let calls_only = std::env::var("BENCH_ONLY").as_deref() == Ok("calls");
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
-    let epj_calls = rt.block_on(epj::calls());
-    println!("\n== EPJ API: AWS calls per request (SDK interceptor, against moto) ==");
-    for c in &epj_calls {
-        println!("{:<34} DynamoDB {:>5.2}  SQS {:>5.2}  {:?}", c.route, c.dynamodb, c.sqs, c.operations);
-    }
-    summary.insert("epj_api".into(), json!({"latency": epj_latency, "calls": epj_calls}));
-    if std::env::var("BENCH_ONLY").as_deref() == Ok("epj") {
-        return;
+    if !calls_only {
+        // 1. throughput: one core, current-thread runtime.
+        let one_core = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+        let tp = throughput::run(&one_core, scale);
+        println!("\n== Handler throughput on in-memory adapters (one core, release build) ==");
+        println!("{:<17} {:<45} {:>9} {:>14}", "function", "unit", "n", "per second");
+        for r in &tp {
+            println!("{:<17} {:<45} {:>9} {:>14.0}", r.function, r.unit, r.n, r.per_second);
+        }
+        summary.insert("throughput".into(), json!(tp));
+
+        // The EPJ API (issue #19): latency on in-memory adapters, one core; calls against moto.
+        let epj_latency = epj::latency(&one_core, (2_000.0 * scale) as usize);
+        println!("\n== EPJ API latency on in-memory adapters (one core) ==");
+        println!("{:<34} {:>7} {:>9} {:>9}", "route", "n", "p50 ms", "p99 ms");
+        for l in &epj_latency {
+            println!("{:<34} {:>7} {:>9.3} {:>9.3}", l.route, l.n, l.p50_ms, l.p99_ms);
+        }
+        let epj_calls = rt.block_on(epj::calls());
+        println!("\n== EPJ API: AWS calls per request (SDK interceptor, against moto) ==");
+        for c in &epj_calls {
+            println!("{:<34} DynamoDB {:>5.2}  SQS {:>5.2}  {:?}", c.route, c.dynamodb, c.sqs, c.operations);
+        }
+        summary.insert("epj_api".into(), json!({"latency": epj_latency, "calls": epj_calls}));
+        if std::env::var("BENCH_ONLY").as_deref() == Ok("epj") {
+            return;
+        }
     }
 
     // 2-5 need the local stack.
@@ -130,6 +134,9 @@ fn main() {
     );
     summary.insert("calls".into(), json!(calls));
     summary.insert("powertools_ratio".into(), ratio);
+    if calls_only {
+        return;
+    }
 
     // 3. binary sizes (release profile: opt-level z, lto, codegen-units 1, strip).
     println!("\n== Release binary size (stripped) ==");

@@ -4,6 +4,7 @@
 //!
 //! The tests need moto running and `AWS_ENDPOINT_URL` pointing at it: `make test` does both.
 
+pub mod billing;
 pub mod contract;
 pub mod contract_stores;
 pub mod counting;

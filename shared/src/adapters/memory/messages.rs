@@ -72,7 +72,7 @@ impl MessageStore for MemoryDb {
         Ok(Recorded::New)
     }
 
-    async fn mark_sent(&self, message_ids: &[String]) -> Result<(), PortError> {
+    async fn mark_sent(&self, message_ids: &[String], _at: jiff::Timestamp) -> Result<(), PortError> {
         let mut s = self.state();
         for id in message_ids {
             if let Some(p) = s.processed.get_mut(id) {
