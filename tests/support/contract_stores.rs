@@ -1,8 +1,9 @@
 //! Contract suites of the message flow's stores ([`MessageStore`], [`AppointmentStore`]), run
 //! on the in-memory adapter and on DynamoDB (`tests/contract.rs`). They hold each
 //! implementation to what DynamoDB does and memory could hide: one write per id however many
-//! race for it, the 100-item transaction, the 400 KB item, reads past 1 MB pages, and the
-//! plan's version condition.
+//! race for it, the 100-item transaction, the 400 KB item (the message item holds the answers,
+//! the journal entry and the inbox item together), reads past 1 MB pages, and the plan's
+//! version condition.
 
 use futures::future::join_all;
 use jiff::{SignedDuration, Timestamp};
@@ -99,6 +100,11 @@ pub async fn message_store<M: MessageStore + Inspect>(store: &M, prefix: &str) {
     let e = store.record(&too_big).await.expect_err("an item over 400 KB is refused");
     assert!(!e.is_retryable(), "{e}");
     assert!(matches!(store.record(&delivery(&id_of(2), 2, "Hei".into())).await, Ok(Recorded::New)), "the id was not taken");
+    // Each part under 400 KB, the message item holding both over it: refused the same way.
+    let mut together = delivery(&id_of(6), 6, "x".repeat(210 * 1024));
+    together.inbox[0].subject = "y".repeat(200 * 1024);
+    let e = store.record(&together).await.expect_err("the message item over 400 KB is refused");
+    assert!(!e.is_retryable(), "{e}");
 
     // The largest message the rules allow (20,000 characters of four bytes) with the most
     // assignments one delivery carries: one transaction, written whole.
