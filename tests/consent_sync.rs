@@ -94,7 +94,7 @@ async fn r_cit_3_consent_given_is_admitted_by_inbound_only_after_the_sync_and_wi
     e.fake.set_facts(CITIZEN, json!({}));
     e.sync.invoke(json!({"action": "start", "runId": "night-2"})).await.unwrap();
     deliver_chunks(&e, 10).await;
-    let rec = e.store.citizens(&[id(CITIZEN)]).await.unwrap().remove(&id(CITIZEN)).unwrap();
+    let rec = e.store.citizens_with_history(&[id(CITIZEN)]).await.unwrap().remove(&id(CITIZEN)).unwrap();
     assert!(!rec.has_consent());
     assert!(rec.consent_withdrawn_at.is_some() && rec.consent_first_given_at.is_some(), "history for R-ICON-1");
     assert!(rec.last_message_at.is_some(), "the message flow's history survives the sync");

@@ -68,3 +68,27 @@ async fn appointment_store_on_dynamodb() {
     let client = aws_sdk_dynamodb::Client::new(&sdk_config().await);
     contract_stores::appointment_store(&Dynamo::new(client, stack.tables()), &stack.prefix).await;
 }
+
+/// #16 item 1: the `SENT` mark expires counted from the caller's clock, not the system's: a
+/// mark made "in 2001" expires 400 days after 2001.
+#[tokio::test]
+async fn message_store_marks_sent_by_the_callers_clock_on_dynamodb() {
+    use shared::ports::MessageStore;
+    let stack = LocalStack::provision("csentclock");
+    let client = aws_sdk_dynamodb::Client::new(&sdk_config().await);
+    let store = Dynamo::new(client.clone(), stack.tables());
+    let at: jiff::Timestamp = "2001-01-01T00:00:00Z".parse().unwrap();
+    store.mark_sent(&["clock-1".to_string()], at).await.unwrap();
+    let item = client
+        .get_item()
+        .table_name(stack.table("MessagesTable"))
+        .key("pk", aws_sdk_dynamodb::types::AttributeValue::S("MSG#clock-1".into()))
+        .key("sk", aws_sdk_dynamodb::types::AttributeValue::S("SENT".into()))
+        .send()
+        .await
+        .unwrap()
+        .item
+        .expect("the SENT mark");
+    let expires: i64 = item["expires_at"].as_n().unwrap().parse().unwrap();
+    assert_eq!(expires, at.as_second() + 400 * 24 * 3600, "400 days after the caller's time");
+}

@@ -97,9 +97,9 @@ async fn r_in_3_throttling_and_5xx_at_every_pre_commit_call_lose_nothing() {
     let rows = [
         ("BatchGetItem", Fault::Throttle, 30),
         ("BatchGetItem", Fault::ServerError, 30),
-        ("TransactWriteItems", Fault::Throttle, 30),
-        ("TransactWriteItems", Fault::ServerError, 30),
-        ("PutItem", Fault::Throttle, 4),
+        // The message item's conditional PutItem (#16 item 8; the rejected message's too).
+        ("PutItem", Fault::Throttle, 30),
+        ("PutItem", Fault::ServerError, 30),
         ("SendMessageBatch", Fault::Throttle, 2),
         ("SendMessageBatch", Fault::ServerError, 2),
         ("BatchWriteItem", Fault::ServerError, 2),

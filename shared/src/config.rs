@@ -151,6 +151,8 @@ pub fn receipt_deadline() -> Result<jiff::SignedDuration, ConfigError> {
 pub struct StatusIconConfig {
     /// `CITIZENS_TABLE`: local history for R-ICON-1 and the last known icon.
     pub citizens_table: String,
+    /// `MESSAGES_TABLE`: the journal index, where R-ICON-1's "a message was sent" is read.
+    pub messages_table: String,
     /// HelsenorgeAktiv and HelseID.
     pub helsenorge: HelsenorgeConfig,
     /// `LOOKUP_DEADLINE_MS` (default 1000): the deadline on a whole lookup (R-ICON-7).
@@ -196,6 +198,7 @@ impl StatusIconConfig {
         }
         Ok(Self {
             citizens_table: required("CITIZENS_TABLE")?,
+            messages_table: required("MESSAGES_TABLE")?,
             helsenorge: HelsenorgeConfig::from_env()?,
             deadline: std::time::Duration::from_millis(ms),
             id_mode: parsed_or("NATIONAL_ID_MODE", crate::domain::IdMode::Production)?,

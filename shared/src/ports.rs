@@ -126,8 +126,9 @@ pub trait MessageStore: Send + Sync {
     /// returns what was recorded the first time (R-IN-3).
     fn record(&self, delivery: &Delivery) -> impl Future<Output = Result<Recorded, PortError>> + Send;
 
-    /// Marks the outgoing messages of these inbound messages as sent.
-    fn mark_sent(&self, message_ids: &[String]) -> impl Future<Output = Result<(), PortError>> + Send;
+    /// Marks the outgoing messages of these inbound messages as sent, `at` (the caller's clock;
+    /// the mark's expiry counts from it).
+    fn mark_sent(&self, message_ids: &[String], at: Timestamp) -> impl Future<Output = Result<(), PortError>> + Send;
 
     /// R-OUT-3: sets the sending side's fact on these outbound messages (`SendFailed` when an
     /// attempt to hand them on failed, `Awaiting` when a resend went out), only where no AppRec
@@ -233,8 +234,19 @@ pub trait AktivClient: Send + Sync {
 
 /// Reads citizens' records (consent state and history).
 pub trait CitizenReader: Send + Sync {
-    /// The records of those of `ids` that are known.
+    /// The records of those of `ids` that are known, as the record keeps them (the sync's
+    /// read: `last_message_at` may be missing where a store derives it from the journal).
     fn citizens(&self, ids: &[NationalId]) -> impl Future<Output = Result<HashMap<NationalId, CitizenRecord>, PortError>> + Send;
+
+    /// The same records with their R-ICON-1 history whole: `last_message_at` is the newest
+    /// journal entry's time where the store keeps the history in the journal (DynamoDB: a
+    /// message writes no citizen item, #16 item 8). The status icon's read.
+    fn citizens_with_history(
+        &self,
+        ids: &[NationalId],
+    ) -> impl Future<Output = Result<HashMap<NationalId, CitizenRecord>, PortError>> + Send {
+        self.citizens(ids)
+    }
 }
 
 /// One citizen's new state from a sync.

@@ -97,7 +97,7 @@ macro_rules! faulty {
 faulty!(GateReader, fn gate_facts(&self, c: &NationalId, s: &ServiceKey, m: Option<&str>) -> GateFacts;);
 faulty!(MessageStore,
     fn record(&self, d: &Delivery) -> Recorded;
-    fn mark_sent(&self, ids: &[String]) -> ();
+    fn mark_sent(&self, ids: &[String], at: jiff::Timestamp) -> ();
     fn note_send(&self, ids: &[String], f: &ReceiptFact) -> ();
 );
 faulty!(Inspect,

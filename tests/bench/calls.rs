@@ -120,8 +120,8 @@ impl MessageStore for PowertoolsStyle {
         Ok(recorded)
     }
 
-    async fn mark_sent(&self, ids: &[String]) -> Result<(), PortError> {
-        self.inner.mark_sent(ids).await
+    async fn mark_sent(&self, ids: &[String], at: jiff::Timestamp) -> Result<(), PortError> {
+        self.inner.mark_sent(ids, at).await
     }
 
     async fn note_send(&self, ids: &[String], fact: &shared::domain::ReceiptFact) -> Result<(), PortError> {

@@ -75,32 +75,36 @@ fn main() {
     summary.insert("date".into(), json!(jiff::Timestamp::now().to_string()));
     summary.insert("machine".into(), json!({"cores": std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)}));
 
-    // 1. throughput: one core, current-thread runtime.
-    let one_core = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
-    let tp = throughput::run(&one_core, scale);
-    println!("\n== Handler throughput on in-memory adapters (one core, release build) ==");
-    println!("{:<17} {:<45} {:>9} {:>14}", "function", "unit", "n", "per second");
-    for r in &tp {
-        println!("{:<17} {:<45} {:>9} {:>14.0}", r.function, r.unit, r.n, r.per_second);
-    }
-    summary.insert("throughput".into(), json!(tp));
-
-    // The EPJ API (issue #19): latency on in-memory adapters, one core; calls against moto.
-    let epj_latency = epj::latency(&one_core, (2_000.0 * scale) as usize);
-    println!("\n== EPJ API latency on in-memory adapters (one core) ==");
-    println!("{:<34} {:>7} {:>9} {:>9}", "route", "n", "p50 ms", "p99 ms");
-    for l in &epj_latency {
-        println!("{:<34} {:>7} {:>9.3} {:>9.3}", l.route, l.n, l.p50_ms, l.p99_ms);
-    }
+    // BENCH_ONLY=calls: only parts 2 and 5, calls and cost (a debug build counts the same calls and units).
+    let calls_only = std::env::var("BENCH_ONLY").as_deref() == Ok("calls");
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
-    let epj_calls = rt.block_on(epj::calls());
-    println!("\n== EPJ API: AWS calls per request (SDK interceptor, against moto) ==");
-    for c in &epj_calls {
-        println!("{:<34} DynamoDB {:>5.2}  SQS {:>5.2}  {:?}", c.route, c.dynamodb, c.sqs, c.operations);
-    }
-    summary.insert("epj_api".into(), json!({"latency": epj_latency, "calls": epj_calls}));
-    if std::env::var("BENCH_ONLY").as_deref() == Ok("epj") {
-        return;
+    if !calls_only {
+        // 1. throughput: one core, current-thread runtime.
+        let one_core = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+        let tp = throughput::run(&one_core, scale);
+        println!("\n== Handler throughput on in-memory adapters (one core, release build) ==");
+        println!("{:<17} {:<45} {:>9} {:>14}", "function", "unit", "n", "per second");
+        for r in &tp {
+            println!("{:<17} {:<45} {:>9} {:>14.0}", r.function, r.unit, r.n, r.per_second);
+        }
+        summary.insert("throughput".into(), json!(tp));
+
+        // The EPJ API (issue #19): latency on in-memory adapters, one core; calls against moto.
+        let epj_latency = epj::latency(&one_core, (2_000.0 * scale) as usize);
+        println!("\n== EPJ API latency on in-memory adapters (one core) ==");
+        println!("{:<34} {:>7} {:>9} {:>9}", "route", "n", "p50 ms", "p99 ms");
+        for l in &epj_latency {
+            println!("{:<34} {:>7} {:>9.3} {:>9.3}", l.route, l.n, l.p50_ms, l.p99_ms);
+        }
+        let epj_calls = rt.block_on(epj::calls());
+        println!("\n== EPJ API: AWS calls per request (SDK interceptor, against moto) ==");
+        for c in &epj_calls {
+            println!("{:<34} DynamoDB {:>5.2}  SQS {:>5.2}  {:?}", c.route, c.dynamodb, c.sqs, c.operations);
+        }
+        summary.insert("epj_api".into(), json!({"latency": epj_latency, "calls": epj_calls}));
+        if std::env::var("BENCH_ONLY").as_deref() == Ok("epj") {
+            return;
+        }
     }
 
     // 2-5 need the local stack.
@@ -131,50 +135,52 @@ fn main() {
     summary.insert("calls".into(), json!(calls));
     summary.insert("powertools_ratio".into(), ratio);
 
-    // 3. binary sizes (release profile: opt-level z, lto, codegen-units 1, strip).
-    println!("\n== Release binary size (stripped) ==");
-    let release = target_dir().join("release");
-    let mut sizes = serde_json::Map::new();
-    println!("{:<17} {:>9} {:>22} {:>26}", "function", "size", "unwind tables (kept)", "PIE relocations (kept)");
-    for (name, _) in startup::FUNCTIONS {
-        let path = release.join(name);
-        let bytes = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
-        let sections = section_sizes(&path);
-        let unwind: u64 = [".eh_frame", ".eh_frame_hdr", ".gcc_except_table"].iter().map(|s| sections.get(*s).copied().unwrap_or(0)).sum();
-        let relocs = sections.get(".rela.dyn").copied().unwrap_or(0);
-        println!("{name:<17} {:>6.2} MB {:>19.2} MB {:>23.2} MB", mb(bytes), mb(unwind), mb(relocs));
-        sizes.insert(name.into(), json!({"bytes": bytes, "unwind_tables": unwind, "relocations": relocs}));
-    }
-    summary.insert("binary_bytes".into(), Value::Object(sizes));
-    let bloat_file = out_dir.join("bloat.json");
-    if let Ok(text) = std::fs::read_to_string(&bloat_file) {
-        if let Ok(bloat) = serde_json::from_str::<Value>(&text) {
-            println!("heaviest crates in status-icon (cargo bloat, .text {:.2} MB of {:.2} MB unstripped):",
-                mb(bloat["text-section-size"].as_u64().unwrap_or(0)), mb(bloat["file-size"].as_u64().unwrap_or(0)));
-            for c in bloat["crates"].as_array().into_iter().flatten().take(15) {
-                println!("  {:<28} {:>7.0} kB", c["name"].as_str().unwrap_or("?"), c["size"].as_f64().unwrap_or(0.0) / 1000.0);
-            }
-            summary.insert("bloat_status_icon".into(), bloat);
+    if !calls_only {
+        // 3. binary sizes (release profile: opt-level z, lto, codegen-units 1, strip).
+        println!("\n== Release binary size (stripped) ==");
+        let release = target_dir().join("release");
+        let mut sizes = serde_json::Map::new();
+        println!("{:<17} {:>9} {:>22} {:>26}", "function", "size", "unwind tables (kept)", "PIE relocations (kept)");
+        for (name, _) in startup::FUNCTIONS {
+            let path = release.join(name);
+            let bytes = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+            let sections = section_sizes(&path);
+            let unwind: u64 = [".eh_frame", ".eh_frame_hdr", ".gcc_except_table"].iter().map(|s| sections.get(*s).copied().unwrap_or(0)).sum();
+            let relocs = sections.get(".rela.dyn").copied().unwrap_or(0);
+            println!("{name:<17} {:>6.2} MB {:>19.2} MB {:>23.2} MB", mb(bytes), mb(unwind), mb(relocs));
+            sizes.insert(name.into(), json!({"bytes": bytes, "unwind_tables": unwind, "relocations": relocs}));
         }
-    } else {
-        println!("(no {}: `make bench` runs cargo bloat first)", bloat_file.display());
-    }
+        summary.insert("binary_bytes".into(), Value::Object(sizes));
+        let bloat_file = out_dir.join("bloat.json");
+        if let Ok(text) = std::fs::read_to_string(&bloat_file) {
+            if let Ok(bloat) = serde_json::from_str::<Value>(&text) {
+                println!("heaviest crates in status-icon (cargo bloat, .text {:.2} MB of {:.2} MB unstripped):",
+                    mb(bloat["text-section-size"].as_u64().unwrap_or(0)), mb(bloat["file-size"].as_u64().unwrap_or(0)));
+                for c in bloat["crates"].as_array().into_iter().flatten().take(15) {
+                    println!("  {:<28} {:>7.0} kB", c["name"].as_str().unwrap_or("?"), c["size"].as_f64().unwrap_or(0.0) / 1000.0);
+                }
+                summary.insert("bloat_status_icon".into(), bloat);
+            }
+        } else {
+            println!("(no {}: `make bench` runs cargo bloat first)", bloat_file.display());
+        }
 
-    // 4. start-up and memory.
-    let runs = env_num("BENCH_STARTS", 5.0) as usize;
-    let (starts, steady) = rt.block_on(startup::run(runs, events));
-    println!("\n== Start-up under the runtime-API emulator (spawn -> first /next, {runs} runs) ==");
-    println!("{:<17} {:>10} {:>8} {:>8} {:>14}", "function", "median ms", "min ms", "max ms", "RSS at init");
-    for s in &starts {
-        println!("{:<17} {:>10.1} {:>8.1} {:>8.1} {:>11} kB", s.function, s.median_ms, s.min_ms, s.max_ms, s.rss_after_init_kb);
+        // 4. start-up and memory.
+        let runs = env_num("BENCH_STARTS", 5.0) as usize;
+        let (starts, steady) = rt.block_on(startup::run(runs, events));
+        println!("\n== Start-up under the runtime-API emulator (spawn -> first /next, {runs} runs) ==");
+        println!("{:<17} {:>10} {:>8} {:>8} {:>14}", "function", "median ms", "min ms", "max ms", "RSS at init");
+        for s in &starts {
+            println!("{:<17} {:>10.1} {:>8.1} {:>8.1} {:>11} kB", s.function, s.median_ms, s.min_ms, s.max_ms, s.rss_after_init_kb);
+        }
+        println!("\n== After {events} events, one at a time through the emulator (moto behind) ==");
+        println!("{:<17} {:<34} {:>9} {:>9} {:>8} {:>8} {:>9}", "function", "event", "RSS kB", "peak kB", "p50 ms", "p99 ms", "events/s");
+        for s in &steady {
+            println!("{:<17} {:<34} {:>9} {:>9} {:>8.2} {:>8.2} {:>9.0}", s.function, s.event, s.rss_kb, s.peak_kb, s.p50_ms, s.p99_ms, s.per_second);
+        }
+        summary.insert("startup".into(), json!(starts));
+        summary.insert("steady".into(), json!(steady));
     }
-    println!("\n== After {events} events, one at a time through the emulator (moto behind) ==");
-    println!("{:<17} {:<34} {:>9} {:>9} {:>8} {:>8} {:>9}", "function", "event", "RSS kB", "peak kB", "p50 ms", "p99 ms", "events/s");
-    for s in &steady {
-        println!("{:<17} {:<34} {:>9} {:>9} {:>8.2} {:>8.2} {:>9.0}", s.function, s.event, s.rss_kb, s.peak_kb, s.p50_ms, s.p99_ms, s.per_second);
-    }
-    summary.insert("startup".into(), json!(starts));
-    summary.insert("steady".into(), json!(steady));
 
     // 5. cost per million inbound messages, batches of 10.
     // Billed duration: the batch's wall time measured on moto (an upper bound: DynamoDB answers

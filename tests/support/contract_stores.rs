@@ -1,8 +1,9 @@
 //! Contract suites of the message flow's stores ([`MessageStore`], [`AppointmentStore`]), run
 //! on the in-memory adapter and on DynamoDB (`tests/contract.rs`). They hold each
 //! implementation to what DynamoDB does and memory could hide: one write per id however many
-//! race for it, the 100-item transaction, the 400 KB item, reads past 1 MB pages, and the
-//! plan's version condition.
+//! race for it, the 100-item transaction, the 400 KB item (the message item holds the answers,
+//! the journal entry and the inbox item together), reads past 1 MB pages, and the plan's
+//! version condition.
 
 use futures::future::join_all;
 use jiff::{SignedDuration, Timestamp};
@@ -48,7 +49,8 @@ fn assignments(prefix: &str, count: usize) -> Vec<Assignment> {
 }
 
 /// [`MessageStore`]: a message id is written once, whatever races for it, and a redelivery sees
-/// what the first write recorded; a failed write leaves nothing behind; the largest delivery
+/// what the first write recorded; its journal entry and inbox item read back once each, also
+/// when a delivery carries more than one; a failed write leaves nothing behind; the largest delivery
 /// the rules allow fits (the transaction and the items); a journal reads back whole past
 /// DynamoDB's 1 MB pages, oldest first.
 pub async fn message_store<M: MessageStore + Inspect>(store: &M, prefix: &str) {
@@ -67,15 +69,42 @@ pub async fn message_store<M: MessageStore + Inspect>(store: &M, prefix: &str) {
             Err(e) => assert!(e.is_retryable(), "a race is retried, never refused: {e}"),
         }
     }
-    store.mark_sent(&[id_of(1)]).await.unwrap();
+    store.mark_sent(&[id_of(1)], at(1)).await.unwrap();
     let Ok(Recorded::Existing(p)) = store.record(&racing).await else { panic!("a redelivery sees the first write") };
     assert!(p.sent, "and that its answers were sent");
+    assert_eq!(p.processed_at, at(1), "answered from the first write's record");
+    // The journal entry and the inbox item are readable once written (DynamoDB: through the
+    // indexes of the one message item), once each however many raced.
+    let journal = store.journal(&id(CITIZEN)).await.unwrap();
+    assert_eq!(journal.iter().filter(|e| e.message_id == id_of(1)).count(), 1, "journaled once");
+    let inbox = store.inbox(&service().department).await.unwrap();
+    assert_eq!(inbox.iter().filter(|i| i.message_id == id_of(1)).count(), 1, "delivered once");
+
+    // More than one entry (a cancellation's return message): every entry and item, in order.
+    let mut two = delivery(&id_of(5), 5, "Avbestilt".into());
+    let mut second = two.journal[0].clone();
+    second.message_id = format!("{}.return", id_of(5));
+    second.at = at(6);
+    let mut second_item = two.inbox[0].clone();
+    second_item.message_id = second.message_id.clone();
+    second_item.at = at(6);
+    two.journal.push(second);
+    two.inbox.push(second_item);
+    assert!(matches!(store.record(&two).await, Ok(Recorded::New)));
+    assert!(matches!(store.record(&two).await, Ok(Recorded::Existing(_))), "a redelivery writes nothing");
+    let inbox: Vec<String> = store.inbox(&service().department).await.unwrap().into_iter().map(|i| i.message_id).filter(|m| m.starts_with(&id_of(5))).collect();
+    assert_eq!(inbox, [id_of(5), format!("{}.return", id_of(5))], "both items, oldest first, once");
 
     // An item over DynamoDB's 400 KB: refused for good, and nothing of the delivery is kept.
     let too_big = delivery(&id_of(2), 2, "x".repeat(410 * 1024));
     let e = store.record(&too_big).await.expect_err("an item over 400 KB is refused");
     assert!(!e.is_retryable(), "{e}");
     assert!(matches!(store.record(&delivery(&id_of(2), 2, "Hei".into())).await, Ok(Recorded::New)), "the id was not taken");
+    // Each part under 400 KB, the message item holding both over it: refused the same way.
+    let mut together = delivery(&id_of(6), 6, "x".repeat(210 * 1024));
+    together.inbox[0].subject = "y".repeat(200 * 1024);
+    let e = store.record(&together).await.expect_err("the message item over 400 KB is refused");
+    assert!(!e.is_retryable(), "{e}");
 
     // The largest message the rules allow (20,000 characters of four bytes) with the most
     // assignments one delivery carries: one transaction, written whole.
@@ -94,8 +123,9 @@ pub async fn message_store<M: MessageStore + Inspect>(store: &M, prefix: &str) {
     }
     let journal = store.journal(&id(CITIZEN)).await.unwrap();
     let ours: Vec<String> = journal.iter().map(|e| e.message_id.clone()).filter(|m| m.starts_with(prefix)).collect();
-    let mut expected: Vec<String> = [1, 2, 3].into_iter().chain(10..40).map(id_of).collect();
-    expected.sort_by_key(|m| m.rsplit('-').next().and_then(|n| n.parse::<u32>().ok()));
+    let mut expected: Vec<String> = [1, 2, 3, 5].into_iter().map(id_of).collect();
+    expected.push(format!("{}.return", id_of(5)));
+    expected.extend((10..40).map(id_of));
     assert_eq!(ours, expected, "every entry, oldest first");
     assert!(journal.iter().all(|e| e.body.chars().count() <= 20_000));
 }

@@ -9,17 +9,27 @@ use aws_sdk_dynamodb::config::{ConfigBag, Intercept, RuntimeComponents};
 use aws_smithy_runtime_api::box_error::BoxError;
 use aws_smithy_runtime_api::client::orchestrator::Metadata;
 
+use crate::billing::{Billing, template_indexes};
+
 /// Calls per "service.operation", and what they carried (for capacity units).
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct CallCounter {
     calls: Arc<Mutex<BTreeMap<String, u32>>>,
     units: Arc<Mutex<Units>>,
+    billing: Arc<Mutex<Billing>>,
+}
+
+impl Default for CallCounter {
+    /// A counter that bills index writes as template.yaml declares the indexes.
+    fn default() -> Self {
+        Self { calls: Arc::default(), units: Arc::default(), billing: Arc::new(Mutex::new(Billing::new(template_indexes()))) }
+    }
 }
 
 /// DynamoDB capacity units and SQS requests the counted calls would be billed, estimated from
-/// their request bodies: a write unit per item written (two in a transaction), a read unit per
-/// item read strongly consistent (half when eventually consistent), items taken as ≤ 1 KB
-/// written / ≤ 4 KB read; an SQS request per call.
+/// their request bodies: write units by item size and index writes ([`crate::billing`]), a read
+/// unit per item read strongly consistent (half when eventually consistent), items read taken
+/// as ≤ 4 KB; an SQS request per call.
 #[derive(Debug, Clone, Copy, Default, PartialEq, serde::Serialize)]
 pub struct Units {
     /// DynamoDB write request units.
@@ -90,7 +100,10 @@ impl Intercept for CallCounter {
             }
             let body: serde_json::Value =
                 context.request().body().bytes().and_then(|b| serde_json::from_slice(b).ok()).unwrap_or_default();
-            let units = billed(&service, m.name(), &body);
+            let units = match self.billing.lock() {
+                Ok(mut b) => billed(&service, m.name(), &body, &mut b),
+                Err(_) => Units::default(),
+            };
             if let Ok(mut u) = self.units.lock() {
                 u.write_units += units.write_units;
                 u.read_units += units.read_units;
@@ -102,18 +115,42 @@ impl Intercept for CallCounter {
 }
 
 /// The units one call is billed (see [`Units`]).
-fn billed(service: &str, op: &str, body: &serde_json::Value) -> Units {
+fn billed(service: &str, op: &str, body: &serde_json::Value, billing: &mut Billing) -> Units {
     let len = |v: &serde_json::Value| v.as_array().map_or(0, Vec::len) as f64;
     let read = |consistent: bool| if consistent { 1.0 } else { 0.5 };
     let consistent = body["ConsistentRead"].as_bool().unwrap_or(false);
     let mut u = Units::default();
     match (service, op) {
         ("sqs", _) => u.sqs_requests = 1.0,
-        ("dynamodb", "PutItem" | "UpdateItem" | "DeleteItem") => u.write_units = 1.0,
+        ("dynamodb", "PutItem") => u.write_units = put(billing, body, false),
+        ("dynamodb", "UpdateItem") => u.write_units = billing.update(body, false),
+        ("dynamodb", "DeleteItem") => u.write_units = 1.0,
         ("dynamodb", "GetItem") => u.read_units = read(consistent),
-        ("dynamodb", "TransactWriteItems") => u.write_units = 2.0 * len(&body["TransactItems"]),
+        ("dynamodb", "TransactWriteItems") => {
+            u.write_units = body["TransactItems"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|t| {
+                    if t.get("Put").is_some() {
+                        put(billing, &t["Put"], true)
+                    } else if t.get("Update").is_some() {
+                        billing.update(&t["Update"], true)
+                    } else {
+                        2.0
+                    }
+                })
+                .sum();
+        }
         ("dynamodb", "BatchWriteItem") => {
-            u.write_units = body["RequestItems"].as_object().map_or(0.0, |t| t.values().map(len).sum());
+            for (table, requests) in body["RequestItems"].as_object().into_iter().flatten() {
+                for r in requests.as_array().into_iter().flatten() {
+                    u.write_units += match r["PutRequest"]["Item"].as_object() {
+                        Some(item) => billing.put(table, item, false),
+                        None => 1.0,
+                    };
+                }
+            }
         }
         ("dynamodb", "BatchGetItem") => {
             u.read_units = body["RequestItems"].as_object().map_or(0.0, |t| {
@@ -125,4 +162,10 @@ fn billed(service: &str, op: &str, body: &serde_json::Value) -> Units {
         _ => {}
     }
     u
+}
+
+/// A PutItem or a transaction's Put: `TableName` and `Item`.
+fn put(billing: &mut Billing, request: &serde_json::Value, transactional: bool) -> f64 {
+    let table = request["TableName"].as_str().unwrap_or_default();
+    request["Item"].as_object().map_or(0.0, |item| billing.put(table, item, transactional))
 }

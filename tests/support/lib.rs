@@ -4,6 +4,7 @@
 //!
 //! The tests need moto running and `AWS_ENDPOINT_URL` pointing at it: `make test` does both.
 
+pub mod billing;
 pub mod bridge_peer;
 pub mod bridge_ports_contract;
 pub mod contract;

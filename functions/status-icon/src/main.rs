@@ -22,7 +22,7 @@ async fn main() -> Result<(), Error> {
     shared::telemetry::init();
     let config = started(StatusIconConfig::from_env()).await;
     let aws = started(AwsClients::from_env().await).await;
-    let tables = Tables { citizens: config.citizens_table.clone(), ..Tables::default() };
+    let tables = Tables { citizens: config.citizens_table.clone(), messages: config.messages_table.clone(), ..Tables::default() };
     // The HTTP client's own timeout backs up the deadline on the whole lookup.
     let aktiv = started(helsenorge::from_config(&config.helsenorge, &aws.sdk, config.deadline + Duration::from_millis(500)).await).await;
     let service = IconService {

@@ -169,7 +169,7 @@ impl<A: AktivClient, R: CitizenReader, C: Clock> IconService<A, R, C> {
         };
         // Both bounded by the deadline and run together: the whole lookup takes at most it, and
         // a hanging NHN still leaves the local history for the last known icon.
-        let history = tokio::time::timeout(self.deadline, self.citizens.citizens(ids));
+        let history = tokio::time::timeout(self.deadline, self.citizens.citizens_with_history(ids));
         let (facts, history) =
             futures::future::join(tokio::time::timeout(self.deadline, lookup), history).await;
         let facts = facts.unwrap_or_else(|_| {

@@ -162,7 +162,7 @@ impl<M: MessageStore, H: HelsenorgeOutbox, D: DeadLetterLog, C: Clock> Pipeline<
             pending.iter().partition(|p| p.outgoing.iter().all(|o| !failed.contains(&o.id)));
         let sent_ids: Vec<String> = sent.iter().map(|p| p.message_id.clone()).collect();
         if !sent_ids.is_empty() {
-            self.messages.mark_sent(&sent_ids).await?;
+            self.messages.mark_sent(&sent_ids, self.clock.now()).await?;
         }
         Ok(unsent.iter().map(|p| p.message_id.clone()).collect())
     }

@@ -68,8 +68,8 @@ impl<S: MessageStore> MessageStore for FailFirstDelivery<S> {
         }
         self.inner.record(d).await
     }
-    async fn mark_sent(&self, ids: &[String]) -> Result<(), PortError> {
-        self.inner.mark_sent(ids).await
+    async fn mark_sent(&self, ids: &[String], at: jiff::Timestamp) -> Result<(), PortError> {
+        self.inner.mark_sent(ids, at).await
     }
     async fn note_send(&self, ids: &[String], fact: &ReceiptFact) -> Result<(), PortError> {
         self.inner.note_send(ids, fact).await

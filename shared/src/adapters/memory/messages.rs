@@ -27,10 +27,12 @@ impl MessageStore for MemoryDb {
         if d.assignments.len() > MAX_ASSIGNMENTS_PER_WRITE {
             return Err(PortError::permanent("deliver message", "a transaction holds at most 100 items"));
         }
-        // Not yet checked: the idempotency record's `outgoing` (the rendered answers). A reply
-        // with attachments carries them base64 in its wire document, so from about 300 KB of
-        // attachments that record is over DynamoDB's limit (reported to the lead with #16).
-        if d.journal.iter().any(too_large)
+        // DynamoDB keeps the answers, the first journal entry and the first inbox item in one
+        // item (the message item): together they must fit; the further ones are items of
+        // their own.
+        let message_item = (&d.outgoing, d.journal.first(), d.inbox.first());
+        if too_large(&message_item)
+            || d.journal.iter().any(too_large)
             || d.inbox.iter().any(too_large)
             || d.assignments.iter().any(|(_, a)| too_large(a))
             || d.outbound.as_ref().is_some_and(too_large)
@@ -72,7 +74,7 @@ impl MessageStore for MemoryDb {
         Ok(Recorded::New)
     }
 
-    async fn mark_sent(&self, message_ids: &[String]) -> Result<(), PortError> {
+    async fn mark_sent(&self, message_ids: &[String], _at: jiff::Timestamp) -> Result<(), PortError> {
         let mut s = self.state();
         for id in message_ids {
             if let Some(p) = s.processed.get_mut(id) {

@@ -10,13 +10,16 @@ use serde::{Deserialize, Serialize};
 use super::Dynamo;
 use super::calls::batch_write;
 use super::item::{from_item, get_s, key, put_request, s, service_suffix, to_item, with_keys};
+use super::message_item::{JOURNAL_INDEX, journal_pk, journal_time};
 use crate::domain::consent::AktivFacts;
 use crate::domain::{CitizenRecord, NationalId, ServiceKey};
 use crate::error::PortError;
 use crate::ports::{CitizenReader, GateFacts, GateReader};
 
-/// The `STATE` item. Every field has a default: the delivery transaction's update of
-/// `lastMessageAt` must never make an item that cannot be read back.
+/// The `STATE` item. Every field has a default: an item written by one writer's fields only
+/// (the sync's update) must always read back. `lastMessageAt` is no longer written by the
+/// message flow (#16 item 8): [`CitizenReader::citizens_with_history`] reads it from the
+/// journal index; a value seeded here (the EPJ's loader) still counts.
 #[derive(Serialize, Deserialize, Default)]
 #[serde(rename_all = "camelCase", default)]
 pub(super) struct CitizenState {
@@ -177,5 +180,39 @@ impl CitizenReader for Dynamo {
                 Some((id.clone(), st.into_record(id)))
             })
             .collect())
+    }
+
+    /// [`Self::citizens`], then for each record found one Query of the `journal` index
+    /// (newest first, Limit 1, keys only), eight at a time: the R-ICON-1 history.
+    async fn citizens_with_history(&self, ids: &[NationalId]) -> Result<HashMap<NationalId, CitizenRecord>, PortError> {
+        use futures::{StreamExt, TryStreamExt};
+        let mut found = self.citizens(ids).await?;
+        let newest: Vec<(NationalId, Option<Timestamp>)> = futures::stream::iter(found.keys().cloned().collect::<Vec<_>>())
+            .map(|id| async move {
+                let out = self
+                    .client
+                    .query()
+                    .table_name(&self.tables.messages)
+                    .index_name(JOURNAL_INDEX)
+                    .key_condition_expression("jpk = :pk")
+                    .expression_attribute_values(":pk", s(journal_pk(&id)))
+                    .projection_expression("jsk")
+                    .scan_index_forward(false)
+                    .limit(1)
+                    .send()
+                    .await
+                    .map_err(|e| crate::adapters::aws::classify("read journal history", e))?;
+                let at = out.items.unwrap_or_default().first().and_then(journal_time);
+                Ok::<_, PortError>((id, at))
+            })
+            .buffer_unordered(8)
+            .try_collect()
+            .await?;
+        for (id, at) in newest {
+            if let (Some(r), Some(at)) = (found.get_mut(&id), at) {
+                r.last_message_at = Some(r.last_message_at.map_or(at, |t| t.max(at)));
+            }
+        }
+        Ok(found)
     }
 }

@@ -1,19 +1,19 @@
-//! The Messages table's inbound side: the idempotency record (`MSG#<id>` / `MSG`, and `SENT`
-//! once the answer is out), the administrative journal and the department inbox, written in one
-//! delivery transaction.
+//! The Messages table's inbound side: the message item (`MSG#<id>` / `MSG`: idempotency record,
+//! journal entry and inbox item, laid out in [`super::message_item`]) and the `SENT` marker
+//! (`MSG#<id>` / `SENT`) once the answers are out.
 
-use aws_sdk_dynamodb::types::{Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem};
 use jiff::Timestamp;
 
 use super::appointments::version_bump;
 use super::calls::{batch_write, create, condition_failed_at, first_condition_failed};
-use super::item::{Item, expires, get_s, key, plan_pk, put, put_request, s, time_key, to_item, with_keys};
+use super::item::{Item, expires, get_s, key, plan_pk, put, put_request, to_item, with_keys};
+use super::message_item::{entry_items, fits_one_item, message_item};
 use super::outbound::outbound_item;
 use super::{Dynamo, IDEMPOTENCY_TTL};
 use crate::adapters::aws::classify;
 use crate::domain::message::Outgoing;
 use crate::domain::receipt::ReceiptFact;
-use crate::domain::NationalId;
 use crate::error::PortError;
 use crate::ports::{Delivery, MessageStore, Processed, Recorded};
 
@@ -39,37 +39,29 @@ pub(super) fn processed_from(message_id: &str, item: &Item, sent: bool) -> Resul
 }
 
 impl MessageStore for Dynamo {
-    /// One TransactWriteItems: the idempotency record (conditional on not existing), journal,
-    /// inbox, appointments and the citizen's last-message time. A rejection writes only the
-    /// idempotency record, with one conditional PutItem.
+    /// A delivery with at most one journal entry and one inbox item (a dialog message, an
+    /// answer-only rejection): one conditional PutItem of the message item
+    /// ([`super::message_item`]). With more (a cancellation's return message, assignments, the
+    /// plan's version, an outbound reply): one TransactWriteItems whose first item is that
+    /// conditional message item.
     async fn record(&self, d: &Delivery) -> Result<Recorded, PortError> {
-        let outgoing = serde_json::to_string(&d.outgoing).map_err(|e| PortError::permanent("encode outgoing", e))?;
-        let mut idem = key(format!("MSG#{}", d.message_id), "MSG");
-        idem.insert("outgoing".into(), s(outgoing));
-        idem.insert("processedAt".into(), s(d.at.to_string()));
-        idem.insert("expires_at".into(), expires(d.at, IDEMPOTENCY_TTL));
-        let only_idem = d.journal.is_empty()
-            && d.inbox.is_empty()
-            && d.assignments.is_empty()
-            && d.cancellation.is_none()
-            && d.outbound.is_none();
-
-        if only_idem {
-            return if create(&self.client, "record message", &self.tables.messages, idem).await? {
+        let message = message_item(d)?;
+        if fits_one_item(d) {
+            return if create(&self.client, "record message", &self.tables.messages, message).await? {
                 Ok(Recorded::New)
             } else {
                 Ok(Recorded::Existing(self.existing(&d.message_id).await?))
             };
         }
 
-        let idem_put = Put::builder()
+        let message_put = Put::builder()
             .table_name(&self.tables.messages)
-            .set_item(Some(idem))
+            .set_item(Some(message))
             .condition_expression("attribute_not_exists(pk)")
             .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
             .build()
             .map_err(|e| PortError::permanent("build put", e))?;
-        let mut items = vec![TransactWriteItem::builder().put(idem_put).build()];
+        let mut items = vec![TransactWriteItem::builder().put(message_put).build()];
         // Item 1: the plan's version, when a cancellation was computed from it (R-APT-5).
         let versioned = match (&d.cancellation, d.plan_version) {
             (Some((citizen, c)), Some(v)) => {
@@ -78,17 +70,8 @@ impl MessageStore for Dynamo {
             }
             _ => false,
         };
-        let mut touched: Vec<&NationalId> = vec![];
-        for e in &d.journal {
-            let pk = format!("JOURNAL#{}", e.citizen.expose());
-            items.push(put(&self.tables.messages, with_keys(to_item("journal entry", e)?, pk, time_key(e.at, &e.message_id)))?);
-            if !touched.contains(&&e.citizen) {
-                touched.push(&e.citizen);
-            }
-        }
-        for i in &d.inbox {
-            let pk = format!("INBOX#{}", i.department);
-            items.push(put(&self.tables.messages, with_keys(to_item("inbox item", i)?, pk, time_key(i.at, &i.message_id)))?);
+        for item in entry_items(d)? {
+            items.push(put(&self.tables.messages, item)?);
         }
         for (citizen, a) in &d.assignments {
             let item = with_keys(to_item("assignment", a)?, plan_pk(citizen, &a.service), format!("A#{}", a.id.0));
@@ -101,18 +84,6 @@ impl MessageStore for Dynamo {
         if let Some(o) = &d.outbound {
             items.push(put(&self.tables.messages, outbound_item(o)?)?);
         }
-        for citizen in touched {
-            // R-ICON-1 history: a message was sent. Unconditional: a condition here would
-            // cancel the whole delivery; a late, older message can at worst set an earlier time.
-            let always = Update::builder()
-                .table_name(&self.tables.citizens)
-                .set_key(Some(key(format!("CIT#{}", citizen.expose()), "STATE")))
-                .update_expression("SET lastMessageAt = :t")
-                .expression_attribute_values(":t", s(d.at.to_string()))
-                .build()
-                .map_err(|e| PortError::permanent("build update", e))?;
-            items.push(TransactWriteItem::builder().update(always).build());
-        }
 
         let r = self.client.transact_write_items().set_transact_items(Some(items)).send().await;
         match r {
@@ -123,14 +94,14 @@ impl MessageStore for Dynamo {
         }
     }
 
-    /// One BatchWriteItem per 25 messages: a `SENT` marker beside each idempotency record.
-    async fn mark_sent(&self, message_ids: &[String]) -> Result<(), PortError> {
-        let now = Timestamp::now();
+    /// One BatchWriteItem per 25 messages: a small `SENT` marker item beside each message item
+    /// (1 write unit, in no index), expiring [`IDEMPOTENCY_TTL`] after `at` (the caller's clock).
+    async fn mark_sent(&self, message_ids: &[String], at: Timestamp) -> Result<(), PortError> {
         let requests = message_ids
             .iter()
             .map(|id| {
                 let mut item = key(format!("MSG#{id}"), "SENT");
-                item.insert("expires_at".into(), expires(now, IDEMPOTENCY_TTL));
+                item.insert("expires_at".into(), expires(at, IDEMPOTENCY_TTL));
                 put_request(item)
             })
             .collect::<Result<Vec<_>, _>>()?;

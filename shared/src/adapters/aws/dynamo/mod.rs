@@ -2,10 +2,9 @@
 //!
 //! | table | pk | sk | what |
 //! | --- | --- | --- | --- |
-//! | Messages | `MSG#<message id>` | `MSG` | idempotency record + outgoing answer |
+//! | Messages | `MSG#<message id>` | `MSG` | idempotency record + outgoing answer + journal entry (index `journal`: `JOURNAL#<national id>`) + inbox item (index `inbox`: `INBOX#<department>`), see [`message_item`] |
+//! | Messages | `MSG#<message id>` | `E#<n>` | a delivery's further journal entries and inbox items (same indexes) |
 //! | Messages | `MSG#<message id>` | `SENT` | the answer was accepted by the outbox |
-//! | Messages | `JOURNAL#<national id>` | `<time>#<message id>` | administrative journal (AJ) |
-//! | Messages | `INBOX#<department>` | `<time>#<message id>` | department inbox (AJ) |
 //! | Messages | `OUT#<message id>` | `OUT` | outbound reply and its receipt status (gsi1: `CITOUT#<national id>`, newest first) |
 //! | Citizens | `CIT#<national id>` | `STATE` | consent and digital activity, history |
 //! | Citizens | `CIT#<national id>` | `CARD#<dept>#<type>` | record card (gsi1: `SVC#<dept>#<type>`) |
@@ -16,7 +15,7 @@
 //!
 //! Item mapping lives here and nowhere else (serde_dynamo for the records).
 //!
-//! Each table or role has its own file: [`messages`] (idempotency, journal, inbox),
+//! Each table or role has its own file: [`messages`] and [`message_item`] (idempotency, journal, inbox),
 //! [`outbound`] (replies and receipts), [`citizens`] (the gate's and the sync's reads),
 //! [`appointments`], [`sync`], [`activations`], [`operations`] (dead letters, alerts), [`her`]
 //! (the HER-id directory), and the calls they share in [`calls`] and [`item`].
@@ -36,6 +35,7 @@ mod citizens;
 mod her;
 mod inspect;
 pub(crate) mod item;
+mod message_item;
 mod messages;
 mod operations;
 mod outbound;
