@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use crate::domain::NationalId;
 use crate::domain::consent::AktivFacts;
 use crate::error::PortError;
-use crate::ports::AktivClient;
+use crate::ports::{AktivClient, Clock};
 
 /// The check's path below the base URL.
 pub const AKTIV_PATH: &str = "/digitaltaktiv/helsenorgeaktivsjekken/v1";
@@ -75,8 +75,10 @@ struct Cached {
 }
 
 /// HelseID access tokens, cached until shortly before they expire and fetched once for
-/// concurrent callers.
+/// concurrent callers. The assertion's times and the cache's expiry come from the injected
+/// clock (the system clock unless [`HelseIdTokens::with_clock`] says otherwise).
 pub struct HelseIdTokens {
+    clock: Box<dyn Clock>,
     http: reqwest::Client,
     token_url: String,
     client_id: String,
@@ -107,6 +109,7 @@ impl HelseIdTokens {
         // A key ring cannot sign with fails the cold start, not every lookup.
         jsonwebtoken::crypto::sign(b"probe", &key, alg).map_err(|e| PortError::permanent("read HelseID key", e))?;
         Ok(Self {
+            clock: Box::new(super::clock::SystemClock),
             http,
             token_url: token_url.into(),
             client_id: client_id.into(),
@@ -117,11 +120,17 @@ impl HelseIdTokens {
         })
     }
 
+    /// The same token source on `clock`.
+    pub fn with_clock(mut self, clock: impl Clock + 'static) -> Self {
+        self.clock = Box::new(clock);
+        self
+    }
+
     /// A valid access token. Holding the lock across the fetch makes concurrent callers wait
     /// for one request instead of each making their own.
     pub async fn token(&self) -> Result<String, PortError> {
         let mut cache = self.cache.lock().await;
-        let now = Timestamp::now();
+        let now = self.clock.now();
         if let Some(c) = cache.as_ref().filter(|c| now < c.refresh_at) {
             return Ok(c.token.clone());
         }
