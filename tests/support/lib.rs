@@ -5,7 +5,12 @@
 //! The tests need moto running and `AWS_ENDPOINT_URL` pointing at it: `make test` does both.
 
 pub mod contract;
+pub mod contract_epj;
+pub mod contract_gate;
+pub mod contract_outbound;
+pub mod contract_probe;
 pub mod contract_stores;
+pub mod contract_sync;
 pub mod counting;
 pub mod fake;
 pub mod kith;
