@@ -52,6 +52,11 @@ pub fn consented_citizen(citizen: &str, service: &ServiceKey) -> CitizenRecord {
 /// The activation of `service` by an administrator (`digihelse_adm`) on linked code lists,
 /// through the rule (R-ACT-2, R-ACT-3), on 2026-01-01: not yet synced.
 pub fn activated(service: &ServiceKey) -> Activated {
+    activated_at(service, ts("2026-01-01T10:00:00Z"))
+}
+
+/// The same activation of `service`, made at `at` (a re-activation when stored over another).
+pub fn activated_at(service: &ServiceKey, at: Timestamp) -> Activated {
     let staff = StaffProfile {
         staff_id: "adm1".into(),
         functions: [StaffFunction::DigihelseAdm].into(),
@@ -59,7 +64,7 @@ pub fn activated(service: &ServiceKey) -> Activated {
         aj_departments: Default::default(),
     };
     let links = CodeListLinks { nursing_service_area: true, administrative_journal: true };
-    Activation::activate(service.clone(), links, &staff, ts("2026-01-01T10:00:00Z"))
+    Activation::activate(service.clone(), links, &staff, at)
         .unwrap_or_else(|e| panic!("fixture activation: {e}"))
 }
 

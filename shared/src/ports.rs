@@ -304,14 +304,15 @@ pub trait SyncStore: Send + Sync {
     /// run is skipped). Returns how many were written.
     fn apply_sync(&self, run_id: &str, updates: &[SyncUpdate]) -> impl Future<Output = Result<(u64, u64), PortError>> + Send;
 
-    /// Marks a chunk done (or failed) and adds its counts; returns the run's state after.
+    /// Marks a chunk done (or failed) at `at` (the use case's clock, which also dates the
+    /// marker's expiry) and adds its counts, once per chunk; returns the run's state after.
     fn finish_chunk(
         &self,
         run_id: &str,
         chunk: u32,
         failed: bool,
-        citizens: u64,
-        changes: u64,
+        counts: (u64, u64),
+        at: Timestamp,
     ) -> impl Future<Output = Result<SyncRun, PortError>> + Send;
 
     /// R-ACT-4: sets `synced_at` on the activation as `seen` was read, only if it has not been

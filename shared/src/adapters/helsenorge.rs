@@ -10,13 +10,12 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use jiff::{SignedDuration, Timestamp};
-use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde::{Deserialize, Serialize};
 
 use crate::domain::NationalId;
 use crate::domain::consent::AktivFacts;
 use crate::error::PortError;
-use crate::ports::AktivClient;
+use crate::ports::{AktivClient, Clock};
 
 /// The check's path below the base URL.
 pub const AKTIV_PATH: &str = "/digitaltaktiv/helsenorgeaktivsjekken/v1";
@@ -75,14 +74,15 @@ struct Cached {
 }
 
 /// HelseID access tokens, cached until shortly before they expire and fetched once for
-/// concurrent callers.
+/// concurrent callers. The assertion's times and the cache's expiry come from the injected
+/// clock (the system clock unless [`HelseIdTokens::with_clock`] says otherwise).
 pub struct HelseIdTokens {
+    clock: Box<dyn Clock>,
     http: reqwest::Client,
     token_url: String,
     client_id: String,
     scope: String,
-    key: EncodingKey,
-    alg: Algorithm,
+    key: jwt::SigningKey,
     cache: tokio::sync::Mutex<Option<Cached>>,
 }
 
@@ -96,32 +96,31 @@ impl HelseIdTokens {
         scope: impl Into<String>,
         key_pem: &str,
     ) -> Result<Self, PortError> {
-        jwt_ring::install();
-        let (key, alg) = match EncodingKey::from_ec_pem(key_pem.as_bytes()) {
-            Ok(k) => (k, Algorithm::ES256),
-            Err(_) => (
-                EncodingKey::from_rsa_pem(key_pem.as_bytes()).map_err(|e| PortError::permanent("read HelseID key", e))?,
-                Algorithm::RS256,
-            ),
-        };
+        let key = jwt::SigningKey::from_pem(key_pem)?;
         // A key ring cannot sign with fails the cold start, not every lookup.
-        jsonwebtoken::crypto::sign(b"probe", &key, alg).map_err(|e| PortError::permanent("read HelseID key", e))?;
+        key.encode(&"probe")?;
         Ok(Self {
+            clock: Box::new(super::clock::SystemClock),
             http,
             token_url: token_url.into(),
             client_id: client_id.into(),
             scope: scope.into(),
             key,
-            alg,
             cache: tokio::sync::Mutex::new(None),
         })
+    }
+
+    /// The same token source on `clock`.
+    pub fn with_clock(mut self, clock: impl Clock + 'static) -> Self {
+        self.clock = Box::new(clock);
+        self
     }
 
     /// A valid access token. Holding the lock across the fetch makes concurrent callers wait
     /// for one request instead of each making their own.
     pub async fn token(&self) -> Result<String, PortError> {
         let mut cache = self.cache.lock().await;
-        let now = Timestamp::now();
+        let now = self.clock.now();
         if let Some(c) = cache.as_ref().filter(|c| now < c.refresh_at) {
             return Ok(c.token.clone());
         }
@@ -142,12 +141,12 @@ impl HelseIdTokens {
             iss: &self.client_id,
             sub: &self.client_id,
             aud: &self.token_url,
-            jti: uuid::Uuid::new_v4().to_string(),
+            jti: jwt::random_jti()?,
             iat,
             nbf: iat,
             exp: iat + 60,
         };
-        jsonwebtoken::encode(&Header::new(self.alg), &claims, &self.key).map_err(|e| PortError::permanent("sign client assertion", e))
+        self.key.encode(&claims)
     }
 
     async fn fetch(&self, now: Timestamp) -> Result<Cached, PortError> {
@@ -285,75 +284,7 @@ pub async fn from_config(
     Ok(HelsenorgeAktivHttp::new(http, &cfg.aktiv_base_url, tokens))
 }
 
-/// jsonwebtoken's crypto, backed by ring (the binaries' one crypto library): signing the HelseID
-/// client assertion with ES256 or RS256. Nothing here verifies tokens (HelseID does).
-pub mod jwt_ring {
-    use jsonwebtoken::crypto::{CryptoProvider, JwtSigner, JwtVerifier, KeyUtils};
-    use jsonwebtoken::errors::{ErrorKind, Result};
-    use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey};
-    use ring::rand::SystemRandom;
-    use ring::signature::{ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair, RSA_PKCS1_SHA256, RsaKeyPair};
-
-    enum KeyPair {
-        Ec(EcdsaKeyPair),
-        Rsa(RsaKeyPair),
-    }
-
-    struct Signer {
-        alg: Algorithm,
-        key: KeyPair,
-    }
-
-    impl signature::Signer<Vec<u8>> for Signer {
-        fn try_sign(&self, msg: &[u8]) -> std::result::Result<Vec<u8>, signature::Error> {
-            let rng = SystemRandom::new();
-            match &self.key {
-                KeyPair::Ec(k) => k.sign(&rng, msg).map(|s| s.as_ref().to_vec()).map_err(signature::Error::from_source),
-                KeyPair::Rsa(k) => {
-                    let mut sig = vec![0; k.public().modulus_len()];
-                    k.sign(&RSA_PKCS1_SHA256, &rng, msg, &mut sig).map_err(signature::Error::from_source)?;
-                    Ok(sig)
-                }
-            }
-        }
-    }
-
-    impl JwtSigner for Signer {
-        fn algorithm(&self) -> Algorithm {
-            self.alg
-        }
-    }
-
-    fn signer(alg: &Algorithm, key: &EncodingKey) -> Result<Box<dyn JwtSigner>> {
-        let der = key.as_bytes();
-        let key = match alg {
-            Algorithm::ES256 => KeyPair::Ec(
-                EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, der, &SystemRandom::new())
-                    .map_err(|_| ErrorKind::InvalidEcdsaKey)?,
-            ),
-            Algorithm::RS256 => KeyPair::Rsa(
-                RsaKeyPair::from_der(der)
-                    .or_else(|_| RsaKeyPair::from_pkcs8(der))
-                    .map_err(|e| ErrorKind::InvalidRsaKey(e.to_string()))?,
-            ),
-            _ => return Err(ErrorKind::InvalidAlgorithm.into()),
-        };
-        Ok(Box::new(Signer { alg: *alg, key }))
-    }
-
-    fn no_verifier(_: &Algorithm, _: &DecodingKey) -> Result<Box<dyn JwtVerifier>> {
-        Err(ErrorKind::InvalidAlgorithm.into())
-    }
-
-    /// The provider; [`install`] makes it the process default.
-    pub static PROVIDER: CryptoProvider =
-        CryptoProvider { signer_factory: signer, verifier_factory: no_verifier, key_utils: KeyUtils::new_unimplemented() };
-
-    /// Installs [`PROVIDER`] (once; later calls change nothing).
-    pub fn install() {
-        let _ = PROVIDER.install_default();
-    }
-}
+pub mod jwt;
 
 #[cfg(test)]
 mod tests;

@@ -207,7 +207,7 @@ where
             })
             .collect();
         let (citizens, changes) = self.store.apply_sync(&c.run_id, &updates).await?;
-        let run = self.store.finish_chunk(&c.run_id, c.chunk, false, citizens, changes).await?;
+        let run = self.store.finish_chunk(&c.run_id, c.chunk, false, (citizens, changes), now).await?;
         let run_finished = self.finish_if_complete(&run).await?;
         tracing::info!(run = %c.run_id, chunk = c.chunk, citizens, changes, "sync chunk done");
         Ok(ChunkReport::Done { citizens, changes, run_finished })
@@ -227,7 +227,7 @@ where
                 at: now,
             })
             .await?;
-        let run = self.store.finish_chunk(&c.run_id, c.chunk, true, 0, 0).await?;
+        let run = self.store.finish_chunk(&c.run_id, c.chunk, true, (0, 0), now).await?;
         self.finish_if_complete(&run).await?;
         Ok(())
     }

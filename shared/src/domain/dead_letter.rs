@@ -210,6 +210,22 @@ pub enum Alert {
     },
 }
 
+impl Alert {
+    /// When it happened: the time the use case took from its clock, the one adapters stamp
+    /// the alert's records with (never their own system clock).
+    pub fn at(&self) -> Timestamp {
+        match self {
+            Self::Republished { at, .. }
+            | Self::BackOnDeadLetterQueue { at, .. }
+            | Self::Parked { at, .. }
+            | Self::SentBack { at, .. }
+            | Self::Resolved { at, .. }
+            | Self::Summary { at, .. }
+            | Self::SyncChunkFailed { at, .. } => *at,
+        }
+    }
+}
+
 /// A message parked after 10 failed republishes (R-DLQ-2), as listed for support (no body).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

@@ -1,4 +1,5 @@
-//! SQS adapters: the outbox toward Helsenorge and the EPJ (SendMessageBatch, 10 a call).
+//! SQS adapters: the outbox toward Helsenorge and the EPJ (SendMessageBatch within SQS's
+//! limits: 10 messages and 256 KiB a call).
 
 use aws_sdk_sqs::Client;
 use aws_sdk_sqs::types::SendMessageBatchRequestEntry;
@@ -35,15 +36,55 @@ impl OutBody<'_> {
     }
 }
 
-/// SendMessageBatch of `bodies` (at most 10); returns the positions SQS did not accept. Entry
-/// ids are positions, so any message id may be carried.
+/// The most entries one SendMessageBatch takes.
+const MAX_BATCH_ENTRIES: usize = 10;
+/// The most bytes (bodies and attributes) one SendMessageBatch takes: SQS refuses a larger
+/// batch whole (`BatchRequestTooLong`). 256 KiB, the limit of a queue left at the old default
+/// maximum message size (1 MiB is the most any queue takes).
+const MAX_BATCH_BYTES: usize = 256 * 1024;
+
+/// The size SQS counts for a message: its body, and its attributes' names, types and values.
+fn sqs_size((body, attributes): &BodyAndAttributes<'_>) -> usize {
+    body.len() + attributes.iter().map(|(k, v)| k.len() + "String".len() + v.len()).sum::<usize>()
+}
+
+/// Splits messages of these sizes into batches within SQS's limits, in order; a message over
+/// the byte limit goes alone (SQS answers for it).
+fn batches(sizes: &[usize]) -> Vec<std::ops::Range<usize>> {
+    let (mut out, mut start, mut bytes) = (vec![], 0, 0);
+    for (i, size) in sizes.iter().enumerate() {
+        if i > start && (i - start == MAX_BATCH_ENTRIES || bytes + size > MAX_BATCH_BYTES) {
+            out.push(start..i);
+            (start, bytes) = (i, 0);
+        }
+        bytes += size;
+    }
+    if start < sizes.len() {
+        out.push(start..sizes.len());
+    }
+    out
+}
+
+/// SendMessageBatch of `bodies` in as few calls as SQS's limits allow; returns the positions
+/// SQS did not accept. Entry ids are positions, so any message id may be carried.
+async fn send_all(client: &Client, url: &str, bodies: Vec<BodyAndAttributes<'_>>, what: &'static str) -> Result<Vec<usize>, PortError> {
+    let sizes: Vec<usize> = bodies.iter().map(sqs_size).collect();
+    let mut failed = vec![];
+    let mut bodies = bodies.into_iter().enumerate();
+    for range in batches(&sizes) {
+        let entries = bodies.by_ref().take(range.len()).map(|(i, b)| entry(i, b)).collect::<Result<Vec<_>, _>>()?;
+        failed.extend(send_entries(client, url, entries, what).await?);
+    }
+    Ok(failed)
+}
+
+/// [`send_all`] of serialized items.
 async fn send_batch<T: SqsBody>(client: &Client, url: &str, items: &[T], what: &'static str) -> Result<Vec<usize>, PortError> {
-    let entries = items
+    let bodies = items
         .iter()
-        .enumerate()
-        .map(|(i, item)| entry(i, item.body_and_attributes().map_err(|e| PortError::permanent(what, e))?))
+        .map(|item| item.body_and_attributes().map_err(|e| PortError::permanent(what, e)))
         .collect::<Result<Vec<_>, _>>()?;
-    send_entries(client, url, entries, what).await
+    send_all(client, url, bodies, what).await
 }
 
 fn entry(i: usize, (body, attributes): BodyAndAttributes<'_>) -> Result<SendMessageBatchRequestEntry, PortError> {
@@ -91,16 +132,14 @@ impl SqsOutbox {
     }
 
     async fn send_to(&self, url: &str, messages: &[&Outgoing], failed: &mut Vec<String>) -> Result<(), PortError> {
-        for chunk in messages.chunks(10) {
-            let entries = chunk
-                .iter()
-                .enumerate()
-                .map(|(i, m)| entry(i, OutBody(m).body_and_attributes().map_err(|e| PortError::permanent("encode message", e))?))
-                .collect::<Result<Vec<_>, _>>()?;
-            for i in send_entries(&self.client, url, entries, "send message batch").await? {
-                if let Some(m) = chunk.get(i) {
-                    failed.push(m.id.clone());
-                }
+        let out: Vec<OutBody<'_>> = messages.iter().map(|m| OutBody(m)).collect();
+        let bodies = out
+            .iter()
+            .map(|b| b.body_and_attributes().map_err(|e| PortError::permanent("encode message", e)))
+            .collect::<Result<Vec<_>, _>>()?;
+        for i in send_all(&self.client, url, bodies, "send message batch").await? {
+            if let Some(m) = messages.get(i) {
+                failed.push(m.id.clone());
             }
         }
         Ok(())
@@ -108,8 +147,8 @@ impl SqsOutbox {
 }
 
 impl HelsenorgeOutbox for SqsOutbox {
-    /// SendMessageBatch in chunks of 10 per destination queue; entry ids are positions, mapped
-    /// back to the messages' ids for the failures.
+    /// SendMessageBatch within SQS's limits per destination queue; entry ids are positions,
+    /// mapped back to the messages' ids for the failures.
     async fn send(&self, messages: &[Outgoing]) -> Result<Vec<String>, PortError> {
         let mut failed = vec![];
         let (to_hn, to_epj): (Vec<&Outgoing>, Vec<&Outgoing>) =
@@ -141,13 +180,11 @@ impl SqsChunkQueue {
 }
 
 impl crate::ports::ChunkQueue for SqsChunkQueue {
-    /// SendMessageBatch, 5 work items (a chunk: at most 1000 ids) a call (well under SQS's 1 MiB).
+    /// SendMessageBatch within SQS's limits (a chunk of 1000 ids is about 14 KB).
     async fn send(&self, work: &[crate::domain::sync::SyncWork]) -> Result<(), PortError> {
-        for batch in work.chunks(5) {
-            let failed = send_batch(&self.client, &self.url, batch, "send sync chunks").await?;
-            if !failed.is_empty() {
-                return Err(PortError::transient("send sync chunks", format!("{} chunks not accepted", failed.len())));
-            }
+        let failed = send_batch(&self.client, &self.url, work, "send sync chunks").await?;
+        if !failed.is_empty() {
+            return Err(PortError::transient("send sync chunks", format!("{} chunks not accepted", failed.len())));
         }
         Ok(())
     }
@@ -260,5 +297,19 @@ impl crate::ports::Requeue for SqsRequeue {
             .await
             .map_err(|e| classify("delete dead letter", e))?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{MAX_BATCH_BYTES, batches};
+
+    #[test]
+    fn batches_keep_within_ten_messages_and_the_byte_limit() {
+        assert_eq!(batches(&[10; 23]), vec![0..10, 10..20, 20..23]);
+        let third = MAX_BATCH_BYTES / 3;
+        assert_eq!(batches(&[third, third, third, 2, third]), vec![0..3, 3..5]);
+        assert_eq!(batches(&[MAX_BATCH_BYTES + 1, 5, MAX_BATCH_BYTES]), vec![0..1, 1..2, 2..3], "an oversized message goes alone");
+        assert!(batches(&[]).is_empty());
     }
 }

@@ -10,43 +10,40 @@ fn the_nhn_client_builds_with_the_ring_provider_installed() {
     assert!(rustls::crypto::CryptoProvider::get_default().is_some());
 }
 
-/// The client assertion is signed by the ring provider, and the signature verifies with the
-/// key's public half; a key of the wrong kind is refused, not panicked on.
+fn pem(label: &str, der: &[u8]) -> String {
+    use base64::Engine as _;
+    let b64 = base64::engine::general_purpose::STANDARD.encode(der);
+    let lines: Vec<&str> = b64.as_bytes().chunks(64).map(|c| std::str::from_utf8(c).expect("ascii")).collect();
+    format!("-----BEGIN {label}-----\n{}\n-----END {label}-----\n", lines.join("\n"))
+}
+
+/// The client assertion is a compact JWS signed ES256 by ring: its header names the algorithm,
+/// its claims read back, and the signature verifies with the key's public half; what is not a
+/// private key is refused with an error, never a panic.
 #[test]
 fn client_assertion_signed_es256_by_ring_verifies() {
+    use base64::Engine as _;
     use ring::signature::{ECDSA_P256_SHA256_FIXED, ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair, KeyPair, UnparsedPublicKey};
-    jwt_ring::install();
     let rng = ring::rand::SystemRandom::new();
     let pkcs8 = EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &rng).expect("key");
     let pair = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, pkcs8.as_ref(), &rng).expect("pair");
-    let key = EncodingKey::from_ec_der(pkcs8.as_ref());
-    let token = jsonwebtoken::encode(&Header::new(Algorithm::ES256), &serde_json::json!({"sub": "helsedialog"}), &key).expect("signed");
-    let (message, sig) = token.rsplit_once('.').expect("three parts");
-    let sig = jsonwebtoken::crypto::verify(sig, b"", &jsonwebtoken::DecodingKey::from_secret(b""), Algorithm::HS256);
-    assert!(sig.is_err(), "nothing here verifies tokens");
-    let raw = token.rsplit('.').next().expect("signature");
-    let bytes = base64_url(raw);
+    let text = format!("{}{}", pem("CERTIFICATE", b"not a key"), pem("PRIVATE KEY", pkcs8.as_ref()));
+    let key = jwt::SigningKey::from_pem(&text).expect("an EC key after a certificate");
+    let token = key.encode(&serde_json::json!({"sub": "helsedialog"})).expect("signed");
+    let parts: Vec<&str> = token.split('.').collect();
+    assert_eq!(parts.len(), 3);
+    let b64 = |s: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(s).expect("base64url");
+    let header: serde_json::Value = serde_json::from_slice(&b64(parts[0])).expect("header");
+    assert_eq!(header, serde_json::json!({"typ": "JWT", "alg": "ES256"}));
+    let claims: serde_json::Value = serde_json::from_slice(&b64(parts[1])).expect("claims");
+    assert_eq!(claims["sub"], "helsedialog");
     UnparsedPublicKey::new(&ECDSA_P256_SHA256_FIXED, pair.public_key().as_ref())
-        .verify(message.as_bytes(), &bytes)
+        .verify(format!("{}.{}", parts[0], parts[1]).as_bytes(), &b64(parts[2]))
         .expect("the signature verifies");
-    assert!(jsonwebtoken::encode(&Header::new(Algorithm::RS256), &serde_json::json!({}), &key).is_err(), "an EC key cannot sign RS256");
-}
 
-/// Base64url without padding (test helper).
-fn base64_url(s: &str) -> Vec<u8> {
-    let alphabet = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-    let mut bits = 0u32;
-    let mut n = 0;
-    let mut out = vec![];
-    for c in s.bytes() {
-        let v = alphabet.iter().position(|a| *a == c).expect("base64url") as u32;
-        bits = (bits << 6) | v;
-        n += 6;
-        if n >= 8 {
-            n -= 8;
-            out.push((bits >> n) as u8);
-            bits &= (1 << n) - 1;
-        }
-    }
-    out
+    assert!(jwt::SigningKey::from_pem(&pem("PRIVATE KEY", b"garbage")).is_err(), "not a key");
+    assert!(jwt::SigningKey::from_pem("no pem at all").is_err());
+    let jti = jwt::random_jti().expect("jti");
+    assert_eq!((jti.len(), &jti[14..15]), (36, "4"), "a version-4 UUID");
+    assert_ne!(jti, jwt::random_jti().expect("jti"));
 }

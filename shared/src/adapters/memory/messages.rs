@@ -17,6 +17,14 @@ fn too_large<T: serde::Serialize>(value: &T) -> bool {
     serde_json::to_vec(value).map_or(true, |b| b.len() > MAX_ITEM_BYTES)
 }
 
+/// Refuses (for good) one item larger than DynamoDB takes.
+pub(super) fn check_item_size<T: serde::Serialize>(what: &'static str, value: &T) -> Result<(), PortError> {
+    if too_large(value) {
+        return Err(PortError::permanent(what, "an item is larger than DynamoDB's 400 KB"));
+    }
+    Ok(())
+}
+
 impl MessageStore for MemoryDb {
     async fn record(&self, d: &Delivery) -> Result<Recorded, PortError> {
         let mut s = self.state();

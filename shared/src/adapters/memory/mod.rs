@@ -4,7 +4,8 @@
 //!
 //! One file per role: `messages` (inbound deliveries, replies, the outbox),
 //! `appointments`, `operations` (dead letters, the requeue, parked messages, alerts),
-//! `sync` (HelsenorgeAktiv, the sync's store and queue). The clocks are in
+//! `sync` (HelsenorgeAktiv, the sync's store and queue), `seed` (the EPJ data load and the
+//! HER-id directory). The clocks are in
 //! [`crate::adapters::clock`].
 
 use std::collections::{BTreeMap, HashMap};
@@ -25,6 +26,7 @@ pub use super::clock::{ManualClock, SystemClock};
 mod appointments;
 mod messages;
 mod operations;
+mod seed;
 mod sync;
 
 /// Everything the in-memory adapters hold.
@@ -62,8 +64,8 @@ pub struct State {
     pub aktiv_calls: Vec<usize>,
     /// Sync runs by id.
     pub sync_runs: HashMap<String, SyncRun>,
-    /// Done (or failed) chunks per run.
-    pub sync_chunks: std::collections::HashSet<(String, u32)>,
+    /// Done (or failed) chunks per run, with when they were marked (the caller's clock).
+    pub sync_chunks: HashMap<(String, u32), jiff::Timestamp>,
     /// The run each citizen was last synced in.
     pub synced_in: HashMap<NationalId, String>,
     /// Work items (chunks, listing steps) on the sync work queue.
@@ -75,6 +77,10 @@ pub struct State {
     pub in_flight: HashMap<String, (String, QueuedMessage)>,
     /// Parked records by message id.
     pub parked: BTreeMap<String, ParkedMessage>,
+    /// HER-id directory entries by HER-id ([`crate::ports::Seed::put_her`]).
+    pub her_ids: HashMap<String, crate::ports::HerEntry>,
+    /// The same entries by the service they stand for.
+    pub her_services: HashMap<ServiceKey, crate::ports::HerEntry>,
     /// Message ids handed out by the in-memory queues.
     pub next_message: u64,
 }

@@ -88,7 +88,7 @@ impl SyncStore for MemoryDb {
     }
 
     async fn chunk_done(&self, run_id: &str, chunk: u32) -> Result<bool, PortError> {
-        Ok(self.state().sync_chunks.contains(&(run_id.to_string(), chunk)))
+        Ok(self.state().sync_chunks.contains_key(&(run_id.to_string(), chunk)))
     }
 
     async fn apply_sync(&self, run_id: &str, updates: &[SyncUpdate]) -> Result<(u64, u64), PortError> {
@@ -112,9 +112,16 @@ impl SyncStore for MemoryDb {
         Ok((written, changes))
     }
 
-    async fn finish_chunk(&self, run_id: &str, chunk: u32, failed: bool, citizens: u64, changes: u64) -> Result<SyncRun, PortError> {
+    async fn finish_chunk(&self, run_id: &str, chunk: u32, failed: bool, counts: (u64, u64), at: Timestamp) -> Result<SyncRun, PortError> {
+        let (citizens, changes) = counts;
         let mut s = self.state();
-        let first = s.sync_chunks.insert((run_id.to_string(), chunk));
+        let first = match s.sync_chunks.entry((run_id.to_string(), chunk)) {
+            std::collections::hash_map::Entry::Occupied(_) => false,
+            std::collections::hash_map::Entry::Vacant(v) => {
+                v.insert(at);
+                true
+            }
+        };
         let run = s.sync_runs.get_mut(run_id).ok_or_else(|| PortError::permanent("finish chunk", "no such run"))?;
         if first {
             if failed {

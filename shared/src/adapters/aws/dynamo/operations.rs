@@ -1,8 +1,6 @@
 //! The Operations table's records of failures: `DLQ#<message id>` / `RECORD` (a failed
 //! record's error) and `ALERTS#<Oslo date>` (the alert history).
 
-use jiff::Timestamp;
-
 use super::item::{expires, from_item, key, s, time_key, to_item, with_keys};
 use super::{Dynamo, OPERATIONS_TTL};
 use crate::domain::dead_letter::{Alert, RecordedError};
@@ -31,9 +29,10 @@ impl DeadLetterLog for Dynamo {
 }
 
 impl AlertSink for Dynamo {
-    /// The alert history: PutItem `ALERTS#<Oslo date>` / `<time>#<type>` (TTL 90 days).
+    /// The alert history: PutItem `ALERTS#<Oslo date>` / `<time>#<type>` (TTL 90 days), all
+    /// from the alert's own time (the use case's clock).
     async fn send(&self, alert: &Alert) -> Result<(), PortError> {
-        let now = Timestamp::now();
+        let now = alert.at();
         let value = serde_json::to_value(alert).map_err(|e| PortError::permanent("encode alert", e))?;
         let kind = value.get("type").and_then(|t| t.as_str()).unwrap_or("alert").to_string();
         let mut item = key(

@@ -208,12 +208,14 @@ impl SyncStore for Dynamo {
         Ok((written, changes))
     }
 
-    /// One transaction: the chunk's marker (once) and the run's counters.
-    async fn finish_chunk(&self, run_id: &str, chunk: u32, failed: bool, citizens: u64, changes: u64) -> Result<SyncRun, PortError> {
-        let now = Timestamp::now();
+    /// One transaction: the chunk's marker (once, with its time and expiry from `at`) and the
+    /// run's counters.
+    async fn finish_chunk(&self, run_id: &str, chunk: u32, failed: bool, counts: (u64, u64), at: Timestamp) -> Result<SyncRun, PortError> {
+        let (citizens, changes) = counts;
         let mut marker = key(format!("SYNC#{run_id}"), format!("CHUNK#{chunk:06}"));
         marker.insert("failed".into(), AttributeValue::Bool(failed));
-        marker.insert("expires_at".into(), expires(now, OPERATIONS_TTL));
+        marker.insert("finishedAt".into(), s(at.to_string()));
+        marker.insert("expires_at".into(), expires(at, OPERATIONS_TTL));
         let put = Put::builder()
             .table_name(&self.tables.operations)
             .set_item(Some(marker))
