@@ -9,6 +9,7 @@ use shared::adapters::aws::AwsClients;
 use shared::adapters::aws::startup::started;
 use shared::adapters::aws::dynamo::Dynamo;
 use shared::adapters::aws::lambda::{batch_response, sqs_event};
+use shared::adapters::aws::s3_bodies::claim_outbox;
 use shared::adapters::aws::sqs::SqsOutbox;
 use shared::adapters::her_directory::CachedHerDirectory;
 use shared::adapters::kith_outbox::KithOutbox;
@@ -28,7 +29,7 @@ async fn main() -> Result<(), Error> {
         pipeline: Pipeline {
             messages: store.clone(),
             outbox: KithOutbox {
-                inner: SqsOutbox::new(aws.sqs.clone(), &config.to_helsenorge_queue_url).with_epj(&config.epj_results_queue_url),
+                inner: started(claim_outbox(SqsOutbox::new(aws.sqs.clone(), &config.to_helsenorge_queue_url).with_epj(&config.epj_results_queue_url), &aws.sdk)).await,
                 directory: CachedHerDirectory::new(store.clone(), SystemClock),
                 clock: SystemClock,
                 helsenorge: started(shared::config::helsenorge_party()).await,

@@ -9,6 +9,7 @@ use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::ServerSideEncryption;
 
 use super::classify;
+use crate::adapters::claim_check::{ClaimCheckOutbox, ClaimSettings, ClaimedSource};
 use crate::domain::claim_check::ClaimRef;
 use crate::error::PortError;
 use crate::ports::bodies::BodyStore;
@@ -58,4 +59,17 @@ impl BodyStore for S3Bodies {
         let bytes = out.body.collect().await.map_err(|e| PortError::transient("read body from S3", e))?;
         Ok(bytes.into_bytes().to_vec())
     }
+}
+
+/// The queue adapter `inner` wrapped in the claim check as configured (`ClaimSettings`:
+/// `BODY_BUCKET`, `CLAIM_CHECK_THRESHOLD_BYTES`), the store on S3.
+pub fn claim_outbox<H>(inner: H, sdk: &aws_types::SdkConfig) -> Result<ClaimCheckOutbox<H, Option<S3Bodies>>, PortError> {
+    let settings = ClaimSettings::from_env()?;
+    Ok(ClaimCheckOutbox { inner, store: settings.bucket.map(|b| S3Bodies::new(sdk, b)), threshold: settings.threshold })
+}
+
+/// ToHelsenorgeQueue as the bridge reads it: both forms (`BODY_BUCKET` names the store).
+pub fn claimed_source<S>(inner: S, sdk: &aws_types::SdkConfig) -> Result<ClaimedSource<S, Option<S3Bodies>>, PortError> {
+    let settings = ClaimSettings::from_env()?;
+    Ok(ClaimedSource { inner, store: settings.bucket.map(|b| S3Bodies::new(sdk, b)) })
 }
