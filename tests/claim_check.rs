@@ -65,20 +65,18 @@ fn reply_with_attachment(reply_id: &str, bytes: usize) -> (serde_json::Value, Ve
     (r, pdf)
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn r_out_4_a_reply_with_a_large_attachment_reaches_the_peer_by_reference() {
-    let stack = LocalStack::provision("claimreply");
+/// outbound-reply sends a reply with a `bytes`-byte attachment; returns the stack and the
+/// attachment once ToHelsenorgeQueue holds only its reference (peeked, left on the queue) and
+/// the idempotency record holds no attachment content.
+async fn reply_by_reference(name: &str, bytes: usize) -> (LocalStack, aws_config::SdkConfig, Vec<u8>, ClaimRef) {
+    let stack = LocalStack::provision(name);
     let sdk = sdk_config().await;
     let store = Dynamo::new(Ddb::new(&sdk), stack.tables());
     store.put_citizen(&consented_citizen(CITIZEN, &service())).await.unwrap();
     shared::fixtures::seed_usable_activation(&store, &service()).await.unwrap();
     store.put_her(&her_entry()).await.unwrap();
-    let fn_env = stack.function_env("OutboundReplyFunction");
-    let outbound = LocalLambda::start("outbound-reply", &fn_env).await;
-
-    // 1. outbound-reply: the rendered reply is far above the threshold, so the queue carries its reference.
-    let size: usize = std::env::var("CLAIM_CHECK_TEST_BYTES").ok().and_then(|v| v.parse().ok()).unwrap_or(250 * 1024);
-    let (request, pdf) = reply_with_attachment("claim-1", size);
+    let outbound = LocalLambda::start("outbound-reply", &stack.function_env("OutboundReplyFunction")).await;
+    let (request, pdf) = reply_with_attachment("claim-1", bytes);
     let response = outbound.invoke(sqs_event(&[("r1", request.to_string())])).await.expect("handler succeeded");
     assert!(failures(&response).is_empty(), "{response}");
     outbound.stop().await;
@@ -88,9 +86,29 @@ async fn r_out_4_a_reply_with_a_large_attachment_reaches_the_peer_by_reference()
     let m = peeked.messages.unwrap_or_default().into_iter().next().expect("the reply on ToHelsenorgeQueue");
     assert_eq!(m.body(), Some(CLAIMED_BODY), "only the reference on the queue");
     let reference = m.message_attributes().and_then(|a| a.get(CLAIM_ATTRIBUTE)).and_then(|v| v.string_value()).expect("claimCheck");
-    assert!(reference.starts_with(&format!("s3://{}/to-helsenorge/", stack.buckets["BodyBucket"])), "{reference}");
+    let claim = ClaimRef::parse(reference).expect("s3://bucket/key");
+    assert_eq!(claim.bucket, stack.buckets["BodyBucket"]);
+    // The idempotency record (Messages, MSG#reply#claim-1) keeps the attachment by reference.
+    let items = Ddb::new(&sdk).scan().table_name(stack.table("MessagesTable")).send().await.unwrap();
+    let largest = items.items().iter().map(|i| format!("{i:?}").len()).max().unwrap_or(0);
+    assert!(largest < 100_000, "no item carries the attachment ({largest} bytes)");
+    (stack, sdk, pdf, claim)
+}
 
-    // 2. The bridge reads the body from S3, signs and encrypts it for Helsenorge, sends it.
+#[tokio::test]
+async fn r_out_4_a_reply_with_a_10_mb_attachment_is_recorded_and_queued_by_reference() {
+    let (_stack, sdk, pdf, claim) = reply_by_reference("claim10", 10 * 1024 * 1024).await;
+    let xml = S3Bodies::new(&sdk, &claim.bucket).get(&claim).await.expect("the rendered reply from S3");
+    let Ok(KithDocument::MsgHead(head)) = read_document(&xml, ReadLimits::WITH_ATTACHMENTS) else { panic!("a MsgHead") };
+    assert_eq!(head.documents[1].content, Content::Base64(pdf), "the attachment, byte for byte");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn r_out_4_a_reply_with_a_5_mb_attachment_reaches_the_peer_through_the_bridge() {
+    let (stack, sdk, pdf, _) = reply_by_reference("claim5", 5 * 1024 * 1024).await;
+    let queue = stack.queue("ToHelsenorgeQueue");
+
+    // The bridge reads the body from S3, signs and encrypts it for Helsenorge, sends it.
     peer::declare(&["80115", "90002"]).expect("broker queues");
     let keys = RunKeys::new().unwrap();
     let (signing, decryption) = (format!("{}sign", stack.prefix), format!("{}dec", stack.prefix));
@@ -113,7 +131,7 @@ async fn r_out_4_a_reply_with_a_large_attachment_reaches_the_peer_by_reference()
         .spawn()
         .expect("start the bridge binary");
 
-    // 3. The peer verifies our signature and finds the whole attachment.
+    // The peer verifies our signature and finds the whole attachment.
     let hn = keys.hn.protection();
     let ours = keys.us.signing.cert_der();
     let got = peer::next_within(&mut replies, Duration::from_secs(120), |m| m.message_id.as_deref() == Some("claim-1") && hn.unprotect(&m.body, &ours).is_ok())
@@ -122,6 +140,7 @@ async fn r_out_4_a_reply_with_a_large_attachment_reaches_the_peer_by_reference()
     let xml = hn.unprotect(&got.body, &ours).unwrap();
     let Ok(KithDocument::MsgHead(head)) = read_document(&xml, ReadLimits::WITH_ATTACHMENTS) else { panic!("a MsgHead") };
     assert_eq!(head.documents[1].content, Content::Base64(pdf), "the attachment, byte for byte");
+    let sqs = Sqs::new(&sdk);
     let left = sqs.receive_message().queue_url(queue).visibility_timeout(0).send().await.unwrap();
     assert!(left.messages.unwrap_or_default().is_empty(), "deleted once the broker accepted it");
     let _ = bridge.kill().await;
