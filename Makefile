@@ -97,6 +97,7 @@ demo: $(STAMP) native-deps
 
 # The 100,000-citizen consent-sync benchmark on moto + the fake (minutes; not part of `make test`).
 BENCH_PORT ?= 4598
+BENCH_RABBITMQ_PORT ?= 5682
 bench-sync: $(STAMP)
 	cargo build --workspace --all-targets --locked
 	$(PY) tools/stack.py stop --port $(BENCH_PORT) >/dev/null 2>&1 || true
@@ -133,8 +134,11 @@ bench: $(STAMP) $(CARGO_BLOAT)
 	  --message-format json --locked > target/bench/bloat.json
 	$(PY) tools/stack.py stop --port $(BENCH_PORT) >/dev/null 2>&1 || true
 	$(PY) tools/stack.py start --port $(BENCH_PORT)
-	trap '$(PY) tools/stack.py stop --port $(BENCH_PORT) >/dev/null 2>&1' EXIT; \
-	$(AWS_ENV) AWS_ENDPOINT_URL=http://127.0.0.1:$(BENCH_PORT) HELSEDIALOG_MOTO_PORT=$(BENCH_PORT) \
+	@# The bridge's rows (tests/bench/bridge.rs) run over the project-local RabbitMQ.
+	RABBITMQ_PORT=$(BENCH_RABBITMQ_PORT) tools/rabbitmq.sh start
+	RABBITMQ_PORT=$(BENCH_RABBITMQ_PORT) tools/rabbitmq.sh declare 80115 90002
+	trap '$(PY) tools/stack.py stop --port $(BENCH_PORT) >/dev/null 2>&1; RABBITMQ_PORT=$(BENCH_RABBITMQ_PORT) tools/rabbitmq.sh stop >/dev/null 2>&1' EXIT; \
+	$(AWS_ENV) AWS_ENDPOINT_URL=http://127.0.0.1:$(BENCH_PORT) HELSEDIALOG_MOTO_PORT=$(BENCH_PORT) RABBITMQ_PORT=$(BENCH_RABBITMQ_PORT) \
 	  target/release/helsedialog-bench
 
 # The load run (tests/load.rs) at a larger size than CI runs it, on its own moto.

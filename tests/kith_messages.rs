@@ -123,6 +123,7 @@ fn r_out_3_rendered_documents_and_samples_validate_against_the_xsds() {
         name: "a.pdf".into(),
         media_type: "application/pdf".into(),
         content: shared::domain::reply::Base64Content("JVBERg==".into()),
+        stored: None,
     };
     let KithDocument::MsgHead(incoming) = read_document(sample("ekontakt.xml").as_bytes(), ReadLimits::INBOUND).unwrap() else {
         panic!()

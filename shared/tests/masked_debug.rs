@@ -66,7 +66,7 @@ fn every_type_holding_personal_data_masks_it_in_debug() {
         grading: GRADING_AJ.into(),
         at: ts("2026-03-01T10:00:00Z"),
     };
-    let attachment = Attachment { name: FILE.into(), media_type: "application/pdf".into(), content: Base64Content("S2FyaQ==".into()) };
+    let attachment = Attachment { name: FILE.into(), media_type: "application/pdf".into(), content: Base64Content("S2FyaQ==".into()), stored: None };
     let out = OutMessage::DialogMessage {
         message_id: "r-1".into(),
         in_reply_to: Some("hn-1".into()),

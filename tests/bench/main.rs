@@ -6,11 +6,14 @@
 //!    interceptor against moto, beside a Powertools-style pipeline built from the same adapters;
 //! 3. release binary sizes and the heaviest crates (cargo bloat, run by `make bench`);
 //! 4. start-up time and memory of the release binaries under the runtime-API emulator;
-//! 5. a cost model per million inbound messages on AWS list prices.
+//! 5. a cost model per million inbound messages on AWS list prices;
+//! 6. the Helsenorge bridge: CMS + SQS / AMQP throughput on one core, end-to-end latency over
+//!    the local RabbitMQ, its Fargate cost per month (`BENCH_ONLY=bridge` runs this part alone).
 //!
-//! Figures only: nothing here passes or fails on time. Needs moto (`make bench` starts it) and
-//! the release binaries beside this one (`make bench` builds them).
+//! Figures only: nothing here passes or fails on time. Needs moto and RabbitMQ (`make bench`
+//! starts them) and the release binaries beside this one (`make bench` builds them).
 
+mod bridge;
 mod calls;
 mod epj;
 mod startup;
@@ -77,10 +80,22 @@ fn main() {
 
     // BENCH_ONLY=calls: only parts 2 and 5, calls and cost (a debug build counts the same calls and units).
     let calls_only = std::env::var("BENCH_ONLY").as_deref() == Ok("calls");
+    // 1. throughput: one core, current-thread runtime.
+    let one_core = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+    let bridge_figures = || {
+        let f = one_core.block_on(bridge::run((200.0 * scale) as usize, (50.0 * scale) as usize));
+        bridge::print(&f);
+        json!(f)
+    };
+    if std::env::var("BENCH_ONLY").as_deref() == Ok("bridge") {
+        summary.insert("bridge".into(), bridge_figures());
+        let path = out_dir.join("summary-bridge.json");
+        std::fs::write(&path, serde_json::to_string_pretty(&Value::Object(summary)).expect("json")).expect("write summary");
+        println!("\nwritten: {}", path.display());
+        return;
+    }
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
     if !calls_only {
-        // 1. throughput: one core, current-thread runtime.
-        let one_core = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
         let tp = throughput::run(&one_core, scale);
         println!("\n== Handler throughput on in-memory adapters (one core, release build) ==");
         println!("{:<17} {:<45} {:>9} {:>14}", "function", "unit", "n", "per second");
@@ -225,6 +240,11 @@ fn main() {
         json!({"rows": cost, "total_usd": total, "powertools_style_total_usd": pt_total, "batch_ms": batch_ms,
             "powertools_style_batch_ms": pt_batch_ms, "memory_mb": MEMORY_MB}),
     );
+
+    // 6. the Helsenorge bridge (issue 18); BENCH_ONLY=calls leaves it out.
+    if !calls_only {
+        summary.insert("bridge".into(), bridge_figures());
+    }
 
     summary.insert("bench_seconds".into(), json!(started.elapsed().as_secs_f64()));
     let path = out_dir.join("summary.json");

@@ -54,7 +54,7 @@ where
     assert!(matches!(gate.record(&answered).await, Ok(Recorded::New)));
     let processed = gate.gate_facts(&citizen, &service(), Some(&message_id)).await.unwrap().processed.expect("recorded");
     assert_eq!((processed.message_id.as_str(), processed.processed_at, processed.sent), (message_id.as_str(), at, false));
-    gate.mark_sent(std::slice::from_ref(&message_id)).await.unwrap();
+    gate.mark_sent(std::slice::from_ref(&message_id), at).await.unwrap();
     let processed = gate.gate_facts(&citizen, &service(), Some(&message_id)).await.unwrap().processed.expect("recorded");
     assert!(processed.sent, "and that its answers went out");
 }

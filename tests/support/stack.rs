@@ -28,6 +28,9 @@ pub struct LocalStack {
     pub queues: BTreeMap<String, String>,
     /// Logical id -> table name.
     pub tables: BTreeMap<String, String>,
+    /// Logical id -> bucket name (the claim check's body bucket).
+    #[serde(default)]
+    pub buckets: BTreeMap<String, String>,
     /// Function logical id -> its environment variables as in Lambda.
     pub env: BTreeMap<String, BTreeMap<String, String>>,
 }

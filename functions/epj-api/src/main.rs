@@ -8,7 +8,7 @@
 use lambda_runtime::{Error, LambdaEvent, run, service_fn};
 use serde_json::Value;
 use shared::adapters::aws::lambda::{http_request, http_response};
-use shared::adapters::aws::{AwsClients, dynamo::Dynamo, epj_store::DynamoEpj, parked::DynamoParked, sqs::SqsOutbox, startup::started};
+use shared::adapters::aws::{AwsClients, dynamo::Dynamo, epj_store::DynamoEpj, parked::DynamoParked, s3_bodies::S3Claims, sqs::SqsOutbox, startup::started};
 use shared::adapters::kith_outbox::KithOutbox;
 use shared::adapters::memory::SystemClock;
 use shared::app::epj_api::{EpjApi, Settings};
@@ -22,13 +22,14 @@ async fn main() -> Result<(), Error> {
     let config = started(EpjApiConfig::from_env()).await;
     let aws = started(AwsClients::from_env().await).await;
     let store = Dynamo::new(aws.dynamodb.clone(), config.tables.clone());
-    let outbox = KithOutbox {
-        inner: SqsOutbox::new(aws.sqs.clone(), &config.to_helsenorge_queue_url).with_epj(&config.epj_results_queue_url),
+    let claims = started(S3Claims::from_env(&aws.sdk)).await;
+    let outbox = claims.attachments_back(KithOutbox {
+        inner: claims.outbox(SqsOutbox::new(aws.sqs.clone(), &config.to_helsenorge_queue_url).with_epj(&config.epj_results_queue_url)),
         directory: store.clone(),
         clock: SystemClock,
         helsenorge: started(shared::config::helsenorge_party()).await,
-    };
-    let pipeline = Pipeline { messages: store.clone(), outbox, dead_letters: store.clone(), clock: SystemClock, source_queue: "epj-api".into() };
+    });
+    let pipeline = Pipeline { messages: claims.answers(store.clone()), outbox, dead_letters: store.clone(), clock: SystemClock, source_queue: "epj-api".into() };
     let api = EpjApi {
         records: store.clone(),
         epj: DynamoEpj::new(aws.dynamodb.clone(), config.tables.clone()),

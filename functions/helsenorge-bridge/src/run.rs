@@ -53,7 +53,11 @@ pub async fn run(config: BridgeConfig) -> Result<(), BoxError> {
         our_queues: config.our_queues.clone(),
         ttl_ms: None,
     };
-    let source = SqsOutboundSource::new(sqs, &config.to_helsenorge_queue_url, config.outbound_wait_seconds);
+    // Claim check (BODY_BUCKET): a message carrying a reference is read whole from S3.
+    let source = shared::adapters::aws::s3_bodies::claimed_source(
+        SqsOutboundSource::new(sqs, &config.to_helsenorge_queue_url, config.outbound_wait_seconds),
+        &sdk,
+    )?;
 
     let receiving = receive_forever(amqp.clone(), config.our_queues.asynchronous.clone(), |m: TransportMessage| {
         let inbound = inbound.clone();

@@ -9,7 +9,7 @@ use shared::adapters::aws::AwsClients;
 use shared::adapters::aws::startup::started;
 use shared::adapters::aws::dynamo::Dynamo;
 use shared::adapters::aws::lambda::{batch_response, sqs_event};
-use shared::adapters::aws::sqs::SqsOutbox;
+use shared::adapters::aws::{s3_bodies::S3Claims, sqs::SqsOutbox};
 use shared::adapters::her_directory::CachedHerDirectory;
 use shared::adapters::kith_outbox::KithOutbox;
 use shared::adapters::clock::SystemClock;
@@ -23,16 +23,17 @@ async fn main() -> Result<(), Error> {
     let config = started(OutboundConfig::from_env()).await;
     let aws = started(AwsClients::from_env().await).await;
     let store = Dynamo::new(aws.dynamodb.clone(), config.tables.clone());
+    let claims = started(S3Claims::from_env(&aws.sdk)).await;
     let service = OutboundService {
         gate: store.clone(),
         pipeline: Pipeline {
-            messages: store.clone(),
-            outbox: KithOutbox {
-                inner: SqsOutbox::new(aws.sqs.clone(), &config.to_helsenorge_queue_url).with_epj(&config.epj_results_queue_url),
+            messages: claims.answers(store.clone()),
+            outbox: claims.attachments_back(KithOutbox {
+                inner: claims.outbox(SqsOutbox::new(aws.sqs.clone(), &config.to_helsenorge_queue_url).with_epj(&config.epj_results_queue_url)),
                 directory: CachedHerDirectory::new(store.clone(), SystemClock),
                 clock: SystemClock,
                 helsenorge: started(shared::config::helsenorge_party()).await,
-            },
+            }),
             dead_letters: store,
             clock: SystemClock,
             source_queue: config.source_queue.clone(),

@@ -14,6 +14,50 @@ use crate::ports_transport::{OutboundItem, OutboundSource};
 /// The key prefix of bodies toward Helsenorge (the functions write, the bridge reads).
 pub const TO_HELSENORGE: &str = "to-helsenorge";
 
+/// The claim check's configuration: `BODY_BUCKET` (template.yaml `BodyBucket`; unset = no
+/// store, a body above the threshold then fails permanently) and
+/// `CLAIM_CHECK_THRESHOLD_BYTES` (default [`crate::domain::claim_check::DEFAULT_THRESHOLD`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClaimSettings {
+    /// The bucket.
+    pub bucket: Option<String>,
+    /// Bodies above this many bytes go by reference.
+    pub threshold: usize,
+}
+
+impl ClaimSettings {
+    /// From the process environment.
+    pub fn from_env() -> Result<Self, PortError> {
+        Self::from_lookup(|k| std::env::var(k).ok().filter(|v| !v.is_empty()))
+    }
+
+    /// From any lookup.
+    pub fn from_lookup(var: impl Fn(&str) -> Option<String>) -> Result<Self, PortError> {
+        let threshold = match var("CLAIM_CHECK_THRESHOLD_BYTES") {
+            None => crate::domain::claim_check::DEFAULT_THRESHOLD,
+            Some(v) => v.parse().map_err(|_| PortError::permanent("configuration", "CLAIM_CHECK_THRESHOLD_BYTES must be a number"))?,
+        };
+        Ok(Self { bucket: var("BODY_BUCKET"), threshold })
+    }
+}
+
+/// No body store configured: nothing can go by reference.
+impl<B: BodyStore> BodyStore for Option<B> {
+    async fn put(&self, key: &str, body: &[u8]) -> Result<ClaimRef, PortError> {
+        match self {
+            Some(b) => b.put(key, body).await,
+            None => Err(PortError::permanent("claim check", "BODY_BUCKET is not set")),
+        }
+    }
+
+    async fn get(&self, claim: &ClaimRef) -> Result<Vec<u8>, PortError> {
+        match self {
+            Some(b) => b.get(claim).await,
+            None => Err(PortError::permanent("claim check", "BODY_BUCKET is not set")),
+        }
+    }
+}
+
 /// Wraps the queue adapter toward Helsenorge: wire messages above `threshold` bytes go by
 /// reference; everything else passes unchanged.
 #[derive(Debug, Clone)]

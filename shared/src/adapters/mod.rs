@@ -3,6 +3,7 @@
 #[cfg(feature = "aws")]
 pub mod aws;
 pub mod claim_check;
+pub mod claim_check_answers;
 pub mod clock;
 #[cfg(feature = "helsenorge")]
 pub mod helsenorge;

@@ -181,10 +181,15 @@ pub struct Attachment {
     pub media_type: String,
     /// The content, base64.
     pub content: Base64Content,
+    /// Where the claim check keeps the content (then `content` is empty): only in a recorded
+    /// answer, so the idempotency record stays under DynamoDB's 400 KB (R-OUT-4 allows 12 MB);
+    /// a request naming it is refused (`check_limits`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stored: Option<super::claim_check::ClaimRef>,
 }
 
 masked_debug!(ReplyRequest { version, reply_id, staff, origin, service, attachments, in_reply_to } masking { citizen, subject, body });
-masked_debug!(Attachment { media_type, content } masking { name });
+masked_debug!(Attachment { media_type, content, stored } masking { name });
 
 /// Base64 text (standard alphabet, padded; whitespace such as XML line breaks is ignored).
 /// Its `Debug` shows only its length: the content is health data.
@@ -228,6 +233,10 @@ pub fn check_limits(subject: &str, body: &str, attachments: &[Attachment]) -> Re
     check_text(subject, body)?;
     if let Some(a) = attachments.iter().find(|a| !ALLOWED_MEDIA_TYPES.contains(&a.media_type.as_str())) {
         return Err(ReplyRefusal::MediaTypeNotAllowed(a.media_type.chars().take(80).collect()));
+    }
+    // Only the claim check sets `stored`; from the EPJ it would name an object we hold.
+    if let Some(i) = attachments.iter().position(|a| a.stored.is_some()) {
+        return Err(ReplyRefusal::AttachmentNotBase64(i + 1));
     }
     let mut total = 0u64;
     for (i, a) in attachments.iter().enumerate() {

@@ -9,6 +9,8 @@ use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::ServerSideEncryption;
 
 use super::classify;
+use crate::adapters::claim_check::{ClaimCheckOutbox, ClaimSettings, ClaimedSource};
+use crate::adapters::claim_check_answers::{AttachmentsBack, ClaimedAnswers};
 use crate::domain::claim_check::ClaimRef;
 use crate::error::PortError;
 use crate::ports::bodies::BodyStore;
@@ -58,4 +60,48 @@ impl BodyStore for S3Bodies {
         let bytes = out.body.collect().await.map_err(|e| PortError::transient("read body from S3", e))?;
         Ok(bytes.into_bytes().to_vec())
     }
+}
+
+/// The claim check as configured (`ClaimSettings`: `BODY_BUCKET`,
+/// `CLAIM_CHECK_THRESHOLD_BYTES`), the store on S3: the wrappers a function's or the bridge's
+/// adapters need.
+#[derive(Debug, Clone)]
+pub struct S3Claims {
+    /// The store (`None` without `BODY_BUCKET`: nothing can go by reference).
+    pub store: Option<S3Bodies>,
+    /// Bodies above this many bytes go by reference.
+    pub threshold: usize,
+}
+
+impl S3Claims {
+    /// From the environment, with a client built from `sdk`.
+    pub fn from_env(sdk: &aws_types::SdkConfig) -> Result<Self, PortError> {
+        let settings = ClaimSettings::from_env()?;
+        Ok(Self { store: settings.bucket.map(|b| S3Bodies::new(sdk, b)), threshold: settings.threshold })
+    }
+
+    /// The queue adapter toward Helsenorge: large rendered messages by reference.
+    pub fn outbox<H>(&self, inner: H) -> ClaimCheckOutbox<H, Option<S3Bodies>> {
+        ClaimCheckOutbox { inner, store: self.store.clone(), threshold: self.threshold }
+    }
+
+    /// ToHelsenorgeQueue as the bridge reads it: both forms.
+    pub fn source<S>(&self, inner: S) -> ClaimedSource<S, Option<S3Bodies>> {
+        ClaimedSource { inner, store: self.store.clone() }
+    }
+
+    /// The message store: recorded answers keep large attachments by reference.
+    pub fn answers<M>(&self, inner: M) -> ClaimedAnswers<M, Option<S3Bodies>> {
+        ClaimedAnswers { inner, store: self.store.clone(), threshold: self.threshold }
+    }
+
+    /// The rendering outbox: attachments held by reference read back first.
+    pub fn attachments_back<H>(&self, inner: H) -> AttachmentsBack<H, Option<S3Bodies>> {
+        AttachmentsBack { inner, store: self.store.clone() }
+    }
+}
+
+/// ToHelsenorgeQueue as the bridge reads it: both forms (`BODY_BUCKET` names the store).
+pub fn claimed_source<S>(inner: S, sdk: &aws_types::SdkConfig) -> Result<ClaimedSource<S, Option<S3Bodies>>, PortError> {
+    Ok(S3Claims::from_env(sdk)?.source(inner))
 }

@@ -29,7 +29,7 @@ fn att(size: u64) -> Attachment {
         2 => "AAA=",
         _ => "",
     });
-    Attachment { name: "a.pdf".into(), media_type: "application/pdf".into(), content: Base64Content(text) }
+    Attachment { name: "a.pdf".into(), media_type: "application/pdf".into(), content: Base64Content(text), stored: None }
 }
 
 #[test]
