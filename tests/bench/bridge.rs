@@ -8,7 +8,8 @@
 //! 2. end-to-end latency, one message at a time: the Helsenorge-side peer sends an eKontakt →
 //!    the built bridge → InboundQueue → inbound-message (runtime-API emulator; the bench plays
 //!    Lambda's poller) → the AppRec on ToHelsenorgeQueue → the bridge → the peer, which has
-//!    verified our signature; p50/p99 from the send to the AppRec received;
+//!    verified our signature; p50/p99 from the send to the AppRec received (short polls: moto
+//!    serves one call at a time, and a long poll there would hold every other call);
 //! 3. the bridge's cost per month on its Fargate size in template.yaml.
 
 use std::sync::Arc;
@@ -165,8 +166,11 @@ async fn end_to_end(stack: &LocalStack, sdk: &aws_config::SdkConfig, keys: &RunK
         inbound_queue_url: stack.queue("InboundQueue"),
         to_helsenorge_queue_url: stack.queue("ToHelsenorgeQueue"),
     };
+    // moto is single-threaded: a long poll holds every other call for its whole wait, so the
+    // bridge (OUTBOUND_WAIT_SECONDS=0) and the poller below short-poll; on SQS neither matters.
     let mut bridge = tokio::process::Command::new(e2e::lambda::binary("helsenorge-bridge"))
         .envs(env.vars())
+        .env("OUTBOUND_WAIT_SECONDS", "0")
         .stdout(std::fs::File::create(root().join(".local/bench-bridge.log")).expect("log file"))
         .kill_on_drop(true)
         .spawn()
@@ -188,7 +192,6 @@ async fn end_to_end(stack: &LocalStack, sdk: &aws_config::SdkConfig, keys: &RunK
             let out = sqs
                 .receive_message()
                 .queue_url(stack.queue("InboundQueue"))
-                .wait_time_seconds(1)
                 .message_attribute_names("All")
                 .send()
                 .await
@@ -196,6 +199,7 @@ async fn end_to_end(stack: &LocalStack, sdk: &aws_config::SdkConfig, keys: &RunK
             if let Some(r) = out.messages.unwrap_or_default().into_iter().next() {
                 break r;
             }
+            tokio::time::sleep(Duration::from_millis(5)).await;
         };
         let attrs: Vec<(String, String)> =
             record.message_attributes().into_iter().flatten().filter_map(|(k, v)| Some((k.clone(), v.string_value()?.to_string()))).collect();
