@@ -1,7 +1,8 @@
 //! The bridge's collaboration profiles (issue 18): the CPPA REST adapter against a fake CPPA
 //! service and the HelseID fake (cache hits, expiry, certificates that stop validating, an
 //! unknown HER-id, the registry down, a refused token), and the port's contract on the
-//! in-memory, configuration and REST adapters. No AWS, no broker.
+//! in-memory, configuration and REST adapters — none of these needs AWS or the broker. The last
+//! test runs the built bridge binary with `PROFILES_SOURCE=cppa` on moto and the local RabbitMQ.
 
 use std::time::Duration;
 
@@ -164,4 +165,37 @@ async fn cppa_refusing_a_token_gets_a_new_one_once() {
     w.cppa.unauthorized_once();
     assert!(rest.profile(OURS, THEIRS, None).await.unwrap().is_some());
     assert_eq!(w.helseid.stats().token_requests, 2, "the refused token was replaced");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn r_tr_7_the_bridge_binary_takes_its_profiles_from_the_cppa_service() {
+    use e2e::bridge_peer::{Env, ekontakt, inbound, listen, next, peer_settings, serial};
+    use helsenorge_bridge::amqp::AmqpOutbox;
+    use shared::ports_transport::{AmqpSender, MessageProtection};
+    let _serial = serial().await;
+    let e = Env::new("bridgecppa").await;
+    let w = World::new().await;
+    // Helsenorge's CPA with us, as NHN's registry holds it: the test world's certificates.
+    let them = party_info(THEIRS, &[&e.hn.signing.cert, &e.hn.encryption.cert], &["sb.test.nhn.no/NHNTestServiceBus/90002_async"]);
+    let doc = cpa("cpa-synthetic-1", &party_info(OURS, &[&e.us.signing.cert, &e.us.encryption.cert], &[]), &them);
+    w.cppa.put_cpa("cpa-synthetic-1", OURS, THEIRS, doc);
+    let (base, token_url, key) = (w.cppa.base_url(), w.helseid.token_url(), e.stack.helseid_secret());
+    let _bridge = e.bridge(&[
+        ("PROFILES_SOURCE", "cppa"),
+        ("CPPA_BASE_URL", &base),
+        ("HELSEID_TOKEN_URL", &token_url),
+        ("HELSEID_CLIENT_ID", CLIENT_ID),
+        ("HELSEID_SCOPE", "nhn:cppa/access"),
+        ("HELSEID_KEY_SECRET_NAME", &key),
+    ]);
+    let mut replies = listen("90002_async");
+    AmqpOutbox::new(peer_settings("cppa")).send("80115_async", &ekontakt(&e)).await.expect("broker accepted");
+    let record = inbound(&e.sqs, e.stack.queue("InboundQueue")).await;
+    assert!(w.calls("Agreements") >= 1, "the sender's certificate came from its CPA, by the message's cpaId");
+    // The AppRec goes back encrypted for the certificate the registry gave.
+    e.inbound_message(&[record]).await;
+    let hn = e.hn.protection();
+    let apprec = next(&mut replies, |m| m.subject.as_deref() == Some("APPREC") && hn.unprotect(&m.body, &e.us.signing.cert_der()).is_ok()).await;
+    assert_eq!(apprec.app("cpaId").as_deref(), Some("cpa-synthetic-1"));
+    assert_eq!(w.helseid.stats().token_requests, 1, "one token for every registry call");
 }

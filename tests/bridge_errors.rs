@@ -213,3 +213,29 @@ async fn r_tr_9_expired_not_yet_valid_or_wrong_usage_sender_certificate_is_repor
     ];
     reported(&e, cases).await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn r_tr_3_without_from_her_id_nothing_can_be_reported_and_the_delivery_is_accepted() {
+    let _serial = serial().await;
+    let e = Env::new("bridgeerr3n").await;
+    let mut bridge = e.bridge(&[]);
+    let original = unique("nofrom");
+    let message = sealed(&e, &original, |m| m.set_app("fromHerId", ""));
+    AmqpOutbox::new(peer_settings("nofrom")).send("80115_async", &message).await.expect("broker accepted");
+    let log = root().join(format!(".local/bridge-{}log", e.stack.prefix));
+    let mut logged = false;
+    for _ in 0..60 {
+        if std::fs::read_to_string(&log).unwrap_or_default().contains("no error message can be routed") {
+            logged = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+    }
+    assert!(logged, "the bridge logged that no error message can be routed");
+    let _ = bridge.kill().await;
+    // Accepted, not released: nothing of it is left on our queue for another receiver.
+    let mut ours = listen("80115_async");
+    let left = tokio::time::timeout(std::time::Duration::from_secs(5), next(&mut ours, |m| m.message_id.as_deref() == Some(original.as_str()))).await;
+    assert!(left.is_err(), "the delivery was accepted");
+    assert_eq!(e.store.journal(&id(CITIZEN)).await.unwrap().len(), 0);
+}

@@ -96,3 +96,24 @@ async fn r_tr_8_amqp_sender_contract_on_the_broker() {
     let outbox = AmqpOutbox::new(peer_settings("contract"));
     amqp_sender_contract(&outbox, "90002_async", &nonce(), |id| async move { next(&mut rx, |m| m.message_id.as_deref() == Some(id.as_str())).await }).await;
 }
+
+#[test]
+fn r_tr_7_message_protection_contract_on_the_fake() {
+    use e2e::bridge_ports_contract::{Party, message_protection_contract};
+    use shared::adapters::memory_transport::FakeProtection;
+    use shared::ports_transport::CertDer;
+    let party = |name: &str| Party { protection: FakeProtection::new(name), signing: CertDer(name.into()), encryption: CertDer(name.into()) };
+    message_protection_contract(&party("kommune"), &party("helsenorge"), &party("stranger"));
+}
+
+#[test]
+fn r_tr_7_message_protection_contract_on_openssl() {
+    use e2e::bridge_ports_contract::{Party, message_protection_contract};
+    use helsenorge_bridge::testkit::{self, PartyKeys};
+    let ca = testkit::ca("contract CA").unwrap();
+    let party = |name: &str| {
+        let k = PartyKeys::new(&ca, name).unwrap();
+        Party { protection: k.protection(), signing: k.signing.cert_der(), encryption: k.encryption.cert_der() }
+    };
+    message_protection_contract(&party("kommune"), &party("helsenorge"), &party("stranger"));
+}

@@ -1,6 +1,7 @@
 //! Contracts of the bridge's queue ports (shared::ports_transport), run on the in-memory
 //! adapters and on the real ones (tests/bridge_ports.rs): InboundSink (SQS `SqsInbound`),
-//! OutboundSource (SQS `SqsOutboundSource`) and AmqpSender (`AmqpOutbox` on the real broker).
+//! OutboundSource (SQS `SqsOutboundSource`), AmqpSender (`AmqpOutbox` on the real broker) and
+//! MessageProtection (OpenSSL CMS beside the fake).
 //! Each contract takes the adapter and how to put in or read back what the adapter cannot
 //! itself (the other side of the queue).
 
@@ -139,4 +140,31 @@ where
     for p in ["fromHerId", "toHerId", "applicationTimeStamp", "cpaId"] {
         assert_eq!(got.app(p), sent.app(p), "{p}");
     }
+}
+
+/// One party to the CMS contract: its protection and its two certificates.
+pub struct Party<P> {
+    /// Its protection (its own keys).
+    pub protection: P,
+    /// Its NonRepudiation certificate.
+    pub signing: shared::ports_transport::CertDer,
+    /// Its KeyEncipherment certificate.
+    pub encryption: shared::ports_transport::CertDer,
+}
+
+/// MessageProtection (R-TR-7): what Helsenorge seals for us opens to the same bytes with the
+/// sender's certificate; sealed for someone else it does not decrypt; signed by someone else it
+/// is the wrong signer; garbage is malformed; a valid certificate has no problems (R-TR-9).
+pub fn message_protection_contract<P: shared::ports_transport::MessageProtection>(us: &Party<P>, hn: &Party<P>, stranger: &Party<P>) {
+    use shared::ports_transport::{KeyUsage, ProtectionError};
+    let content = b"<?xml version=\"1.0\" encoding=\"utf-8\"?>\r\n<MsgHead>bl\xc3\xa5b\xc3\xa6r\n\x00</MsgHead>".to_vec();
+    let sealed = hn.protection.protect(&content, &us.encryption).expect("protect");
+    assert_ne!(sealed, content, "not in clear");
+    assert_eq!(us.protection.unprotect(&sealed, &hn.signing).expect("unprotect"), content, "byte for byte");
+    let for_stranger = hn.protection.protect(&content, &stranger.encryption).expect("protect");
+    assert!(matches!(us.protection.unprotect(&for_stranger, &hn.signing), Err(ProtectionError::Decrypt(_))), "not ours to open");
+    let by_stranger = stranger.protection.protect(&content, &us.encryption).expect("protect");
+    assert_eq!(us.protection.unprotect(&by_stranger, &hn.signing), Err(ProtectionError::WrongSigner), "not the profile's signer");
+    assert_eq!(us.protection.unprotect(b"garbage", &hn.signing), Err(ProtectionError::Malformed));
+    assert_eq!(us.protection.check(&hn.signing, KeyUsage::NonRepudiation, jiff::Timestamp::now()), vec![], "valid");
 }
