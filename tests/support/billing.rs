@@ -4,8 +4,8 @@
 //! once). Item sizes follow
 //! DynamoDB's rules (attribute names + values; numbers about one byte per two digits).
 //! UpdateItem is billed on the whole item: its size is the one the counter last saw written
-//! under that key (at least 1 KB unknown), and it writes an index when it sets an attribute the
-//! index holds.
+//! under that key (1 KB when unknown), and it writes an index when it sets an attribute the
+//! index holds on an item in that index.
 
 use std::collections::HashMap;
 
@@ -74,13 +74,14 @@ fn units(bytes: usize, per: usize) -> f64 {
 #[derive(Debug, Default)]
 pub struct Billing {
     indexes: Vec<Index>,
-    sizes: HashMap<String, usize>,
+    /// Size and attribute names of the items seen written, by table and key.
+    seen: HashMap<String, (usize, Vec<String>)>,
 }
 
 impl Billing {
     /// Over these indexes.
     pub fn new(indexes: Vec<Index>) -> Self {
-        Self { indexes, sizes: HashMap::new() }
+        Self { indexes, seen: HashMap::new() }
     }
 
     fn indexes_of<'a>(&'a self, table: &'a str) -> impl Iterator<Item = &'a Index> + 'a {
@@ -94,7 +95,7 @@ impl Billing {
     /// Write units of putting `item` into `table`: the item, then each index it enters.
     pub fn put(&mut self, table: &str, item: &serde_json::Map<String, Value>, transactional: bool) -> f64 {
         let size = item_size(item);
-        self.sizes.insert(Self::key_of(table, item), size);
+        self.seen.insert(Self::key_of(table, item), (size, item.keys().cloned().collect()));
         let base = units(size, 1024) * if transactional { 2.0 } else { 1.0 };
         let index: f64 = self
             .indexes_of(table)
@@ -119,7 +120,8 @@ impl Billing {
     pub fn update(&self, request: &Value, transactional: bool) -> f64 {
         let table = request["TableName"].as_str().unwrap_or_default();
         let key = request["Key"].as_object().cloned().unwrap_or_default();
-        let size = self.sizes.get(&Self::key_of(table, &key)).copied().unwrap_or(1024);
+        let seen = self.seen.get(&Self::key_of(table, &key));
+        let size = seen.map_or(1024, |(size, _)| *size);
         let base = units(size, 1024) * if transactional { 2.0 } else { 1.0 };
         let names = request["ExpressionAttributeNames"].as_object();
         let set: Vec<String> = request["UpdateExpression"]
@@ -130,10 +132,52 @@ impl Billing {
             .filter(|t| !["SET", "REMOVE", "ADD", "DELETE", "if_not_exists", "list_append"].contains(t))
             .map(|t| names.and_then(|n| n.get(t)).and_then(Value::as_str).unwrap_or(t).to_string())
             .collect();
+        // An item seen written is in an index when it has the index's keys; one not seen is
+        // taken to be in every index (an upper bound).
         let index = self
             .indexes_of(table)
+            .filter(|i| seen.is_none_or(|(_, names)| i.keys.iter().all(|k| names.contains(k)) || set.iter().any(|a| i.keys.contains(a))))
             .filter(|i| set.iter().any(|a| i.keys.contains(a) || i.projected.as_ref().is_none_or(|p| p.contains(a))))
             .count() as f64;
         base + index
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn item(v: Value) -> serde_json::Map<String, Value> {
+        v.as_object().cloned().unwrap_or_default()
+    }
+
+    #[test]
+    fn a_message_item_bills_its_size_and_each_index_it_enters_from_the_template() {
+        let mut b = Billing::new(template_indexes());
+        let small = item(json!({
+            "pk": {"S": "MSG#m1"}, "sk": {"S": "MSG"},
+            "jpk": {"S": "JOURNAL#1"}, "jsk": {"S": "t#m1"}, "journal": {"M": {"body": {"S": "hei"}}},
+            "ipk": {"S": "INBOX#115"}, "isk": {"S": "t#m1"}, "inbox": {"M": {"subject": {"S": "s"}}},
+        }));
+        assert_eq!(b.put("p-MessagesTable", &small, false), 3.0, "1 KB item + journal + inbox index");
+        assert_eq!(b.put("p-MessagesTable", &small, true), 4.0, "a transaction bills the item twice, the indexes once");
+        let mut big = small.clone();
+        big.insert("outgoing".into(), json!({"S": "x".repeat(1500)}));
+        assert_eq!(b.put("p-MessagesTable", &big, false), 4.0, "2 KB item; the answer is in no index");
+        let sent = item(json!({"pk": {"S": "MSG#m1"}, "sk": {"S": "SENT"}, "expires_at": {"N": "1700000000"}}));
+        assert_eq!(b.put("p-MessagesTable", &sent, false), 1.0, "the SENT mark enters no index");
+    }
+
+    #[test]
+    fn an_update_bills_the_whole_item_and_only_the_indexes_holding_what_it_sets() {
+        let mut b = Billing::new(template_indexes());
+        let mut msg = item(json!({"pk": {"S": "MSG#m2"}, "sk": {"S": "MSG"}, "jpk": {"S": "JOURNAL#1"}, "jsk": {"S": "t"}}));
+        msg.insert("outgoing".into(), json!({"S": "x".repeat(1500)}));
+        b.put("p-MessagesTable", &msg, false);
+        let update = |expr: &str| json!({"TableName": "p-MessagesTable", "Key": {"pk": {"S": "MSG#m2"}, "sk": {"S": "MSG"}}, "UpdateExpression": expr});
+        assert_eq!(b.update(&update("SET sent = :t"), false), 2.0, "2 KB item, no index holds `sent`");
+        assert_eq!(b.update(&update("SET journal = :j"), false), 3.0, "the journal index holds `journal`");
     }
 }
