@@ -114,6 +114,23 @@ async fn message_store_marks_sent_by_the_callers_clock_on_dynamodb() {
 }
 
 #[tokio::test]
+async fn r_icon_1_history_on_memory() {
+    let db = MemoryDb::new();
+    let c = shared::fixtures::consented_citizen(shared::fixtures::CITIZEN, &shared::fixtures::service());
+    db.state().citizens.insert(c.citizen.clone(), c);
+    contract_stores::citizen_history(&db, "mem").await;
+}
+
+#[tokio::test]
+async fn r_icon_1_history_on_dynamodb() {
+    let stack = LocalStack::provision("chistory");
+    let client = aws_sdk_dynamodb::Client::new(&sdk_config().await);
+    let store = Dynamo::new(client, stack.tables());
+    store.put_citizen(&shared::fixtures::consented_citizen(shared::fixtures::CITIZEN, &shared::fixtures::service())).await.unwrap();
+    contract_stores::citizen_history(&store, &stack.prefix).await;
+}
+
+#[tokio::test]
 async fn sync_runs_on_memory() {
     let db = MemoryDb::new();
     contract_sync::sync_runs(&db, async |run: &str, chunk| db.state().sync_chunks.get(&(run.to_string(), chunk)).copied()).await;

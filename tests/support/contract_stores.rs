@@ -11,7 +11,7 @@ use shared::domain::appointment::Assignment;
 use shared::domain::message::{Author, EntryKind, GRADING_AJ, InboxItem, JournalEntry};
 use shared::error::{PortError, Retryable};
 use shared::fixtures::{CITIZEN, dated, id, service, ts};
-use shared::ports::{AppointmentStore, Delivery, Inspect, MAX_ASSIGNMENTS_PER_WRITE, MessageStore, Recorded};
+use shared::ports::{AppointmentStore, CitizenReader, Delivery, Inspect, MAX_ASSIGNMENTS_PER_WRITE, MessageStore, Recorded};
 
 fn at(n: i64) -> Timestamp {
     ts("2026-03-01T10:00:00Z").checked_add(SignedDuration::from_secs(n * 60)).expect("time")
@@ -169,4 +169,16 @@ pub async fn appointment_store<A: AppointmentStore>(store: &A, prefix: &str) {
     ids.sort();
     let winner = if ra.is_ok() { a } else { b };
     assert_eq!(ids, winner.iter().map(|a| a.id.0.clone()).collect::<Vec<_>>(), "the winner's plan, nothing of the other");
+}
+
+/// [`CitizenReader::citizens_with_history`] (R-ICON-1 "at least one message was sent"): a
+/// known citizen's journaled message is their history, however the store keeps it (DynamoDB:
+/// read from the journal index, no citizen write per message). The caller has stored the
+/// citizen's record, without history.
+pub async fn citizen_history<S: MessageStore + CitizenReader>(store: &S, prefix: &str) {
+    let before = store.citizens_with_history(&[id(CITIZEN)]).await.unwrap();
+    assert!(before[&id(CITIZEN)].last_message_at.is_none(), "no message yet");
+    store.record(&delivery(&format!("{prefix}-hist-1"), 1, "Hei".into())).await.unwrap();
+    let after = store.citizens_with_history(&[id(CITIZEN)]).await.unwrap();
+    assert!(after[&id(CITIZEN)].last_message_at.is_some(), "the message is the citizen's history");
 }
