@@ -3,7 +3,9 @@
 
 use jiff::SignedDuration;
 use serde_json::{Value, json};
+use shared::adapters::claim_check_answers::{AttachmentsBack, ClaimedAnswers};
 use shared::adapters::memory::{ManualClock, MemoryDb};
+use shared::adapters::memory_bodies::MemoryBodies;
 use shared::app::inbound::InboundService;
 use shared::app::outbound::{Outcome, OutboundService};
 use shared::app::pipeline::{Answered, Pipeline, ProcessError};
@@ -15,7 +17,9 @@ use shared::error::Retryable;
 use shared::fixtures::{CITIZEN, consented_citizen, id, service, ts, usable_activation};
 use shared::ports::{Inspect, OutboundStore};
 
-type Outbound = OutboundService<MemoryDb, MemoryDb, MemoryDb, MemoryDb, ManualClock>;
+/// As outbound-reply wires it: a reply's large attachments are recorded by reference
+/// (the claim check, R-OUT-4) and read back before a resend.
+type Outbound = OutboundService<MemoryDb, ClaimedAnswers<MemoryDb, MemoryBodies>, AttachmentsBack<MemoryDb, MemoryBodies>, MemoryDb, ManualClock>;
 type Inbound = InboundService<MemoryDb, MemoryDb, MemoryDb, MemoryDb, MemoryDb, MemoryDb, ManualClock>;
 
 fn pipeline(db: &MemoryDb, clock: &ManualClock, queue: &str) -> Pipeline<MemoryDb, MemoryDb, MemoryDb, ManualClock> {
@@ -36,7 +40,15 @@ fn setup() -> (Outbound, Inbound, MemoryDb, ManualClock) {
         s.citizens.insert(id(CITIZEN), consented_citizen(CITIZEN, &service()));
         s.activations.insert(service(), usable_activation(&service()));
     }
-    let out = OutboundService { gate: db.clone(), pipeline: pipeline(&db, &clock, "OutboundQueue"), id_mode: IdMode::Production };
+    let bodies = MemoryBodies::new("bodies");
+    let outbound = Pipeline {
+        messages: ClaimedAnswers { inner: db.clone(), store: bodies.clone(), threshold: 200 * 1024 },
+        outbox: AttachmentsBack { inner: db.clone(), store: bodies },
+        dead_letters: db.clone(),
+        clock: clock.clone(),
+        source_queue: "OutboundQueue".into(),
+    };
+    let out = OutboundService { gate: db.clone(), pipeline: outbound, id_mode: IdMode::Production };
     let inb = InboundService {
         gate: db.clone(),
         appointments: db.clone(),

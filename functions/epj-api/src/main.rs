@@ -2,15 +2,14 @@
 //! take-over, journal and dialog with receipt status, replies, activations, record cards and
 //! work plans, parked messages for support (R-ACC-1..3, R-ACT-1..4, R-OUT-1..4, R-APT-5).
 
-// The use case futures are deep; release builds (lto) need more room to lay them out.
-#![recursion_limit = "256"]
+#![recursion_limit = "256"] // deep use-case futures: release builds (lto) need the room
 
 use lambda_runtime::{Error, LambdaEvent, run, service_fn};
 use serde_json::Value;
 use shared::adapters::aws::lambda::{http_request, http_response};
 use shared::adapters::aws::{AwsClients, dynamo::Dynamo, epj_store::DynamoEpj, parked::DynamoParked, s3_bodies::S3Claims, sqs::SqsOutbox, startup::started};
 use shared::adapters::kith_outbox::KithOutbox;
-use shared::adapters::memory::SystemClock;
+use shared::adapters::clock::SystemClock;
 use shared::app::epj_api::{EpjApi, Settings};
 use shared::app::outbound::OutboundService;
 use shared::app::pipeline::Pipeline;

@@ -5,11 +5,8 @@
 
 use lambda_runtime::{Error, LambdaEvent, run, service_fn};
 use serde_json::Value;
-use shared::adapters::aws::AwsClients;
-use shared::adapters::aws::startup::started;
-use shared::adapters::aws::dynamo::Dynamo;
 use shared::adapters::aws::lambda::{batch_response, sqs_event};
-use shared::adapters::aws::{s3_bodies::S3Claims, sqs::SqsOutbox};
+use shared::adapters::aws::{AwsClients, dynamo::Dynamo, s3_bodies::S3Claims, sqs::SqsOutbox, startup::started};
 use shared::adapters::her_directory::CachedHerDirectory;
 use shared::adapters::kith_outbox::KithOutbox;
 use shared::adapters::clock::SystemClock;
