@@ -61,7 +61,10 @@ pub async fn run(config: BridgeConfig) -> Result<(), BoxError> {
 
     let receiving = receive_forever(amqp.clone(), config.our_queues.asynchronous.clone(), |m: TransportMessage| {
         let inbound = inbound.clone();
-        async move { inbound.handle(&m).await }
+        async move {
+            tracing::debug!(message_id = m.message_id.as_deref().unwrap_or("-"), bytes = m.body.len(), "AMQP delivery received");
+            inbound.handle(&m).await
+        }
     });
     let errors = receive_forever(amqp, config.our_queues.error.clone(), |m: TransportMessage| async move {
         log_error_message(&m);
