@@ -87,7 +87,7 @@ step "Helsenorge over AMQP: test certificates made now, the bridge started (hels
 queue_url() { $PY -c 'import json,sys; print(json.load(open(".local/stack.json"))["queues"][sys.argv[1]])' "$1"; }
 peer keys .local/peer hd-demo- "$(queue_url InboundQueue)" "$(queue_url ToHelsenorgeQueue)"
 ( set -a; . .local/peer/bridge.env; set +a
-  exec env ${DEMO_LOG_LEVEL:+AWS_LAMBDA_LOG_LEVEL=$DEMO_LOG_LEVEL} target/debug/helsenorge-bridge ) > .local/bridge.log 2>&1 &
+  exec env ${DEMO_LOG_LEVEL:+LOG_LEVEL=$DEMO_LOG_LEVEL} target/debug/helsenorge-bridge ) > .local/bridge.log 2>&1 &
 BRIDGE=$!
 for _ in $(seq 1 150); do grep -q "AMQP receiver attached" .local/bridge.log && break; kill -0 "$BRIDGE" 2>/dev/null || break; sleep 0.2; done
 grep -q "AMQP receiver attached" .local/bridge.log || { echo "the bridge did not start:"; cat .local/bridge.log; exit 1; }

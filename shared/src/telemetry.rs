@@ -1,6 +1,7 @@
 //! Tracing set-up for a Lambda function, following Lambda's advanced logging controls: JSON
 //! when `AWS_LAMBDA_LOG_FORMAT=JSON` (the template's `LoggingConfig`), level from
-//! `AWS_LAMBDA_LOG_LEVEL`, else `RUST_LOG`, else INFO.
+//! `AWS_LAMBDA_LOG_LEVEL`, else `RUST_LOG`, else INFO. The bridge is a container, not a Lambda:
+//! [`init_container`] reads `LOG_LEVEL` (the template's bridge task) and `LOG_FORMAT` the same way.
 //!
 //! Never log a national id number, a name or a message body: log message ids and counts. The
 //! Lambda runtime logs every raw event at TRACE, and the AWS SDK, hyper and rustls log requests
@@ -38,10 +39,26 @@ pub fn filter(level: Option<&str>) -> Targets {
         .with_target(RUN_LOOP, level.min(LevelFilter::ERROR))
 }
 
-/// Starts the subscriber, writing to stdout (where Lambda collects logs).
+/// The level word: `primary` if set and not empty, else `RUST_LOG`, else none (INFO).
+pub fn level(primary: &str, var: impl Fn(&str) -> Option<String>) -> Option<String> {
+    let set = |k: &str| var(k).filter(|v| !v.trim().is_empty());
+    set(primary).or_else(|| set("RUST_LOG"))
+}
+
+/// Starts the subscriber for a Lambda function, writing to stdout (where Lambda collects logs).
 pub fn init() {
-    let format = std::env::var("AWS_LAMBDA_LOG_FORMAT").unwrap_or_default();
-    let level = std::env::var("AWS_LAMBDA_LOG_LEVEL").or_else(|_| std::env::var("RUST_LOG")).ok();
+    init_from("AWS_LAMBDA_LOG_LEVEL", "AWS_LAMBDA_LOG_FORMAT");
+}
+
+/// Starts the subscriber for a long-running container (the bridge on Fargate; awslogs collects
+/// stdout): level from `LOG_LEVEL`, else `RUST_LOG`; JSON when `LOG_FORMAT=JSON`.
+pub fn init_container() {
+    init_from("LOG_LEVEL", "LOG_FORMAT");
+}
+
+fn init_from(level_var: &str, format_var: &str) {
+    let format = std::env::var(format_var).unwrap_or_default();
+    let level = level(level_var, |k| std::env::var(k).ok());
     let registry = tracing_subscriber::registry().with(filter(level.as_deref()));
     let fmt = tracing_subscriber::fmt::layer().with_target(false).without_time();
     if format.eq_ignore_ascii_case("json") {
@@ -72,6 +89,19 @@ mod tests {
         assert!(!f.would_enable("lambda_runtime::runtime", &tracing::Level::WARN));
         assert!(f.would_enable("lambda_runtime::runtime", &tracing::Level::ERROR));
         assert!(f.would_enable("lambda_runtime::layers::api_response", &tracing::Level::WARN));
+    }
+
+    fn vars(pairs: &'static [(&'static str, &'static str)]) -> impl Fn(&str) -> Option<String> {
+        move |k| pairs.iter().find(|(n, _)| *n == k).map(|(_, v)| v.to_string())
+    }
+
+    #[test]
+    fn the_level_variable_wins_over_rust_log_and_an_empty_one_falls_back() {
+        assert_eq!(level("LOG_LEVEL", vars(&[("LOG_LEVEL", "TRACE"), ("RUST_LOG", "warn")])).as_deref(), Some("TRACE"));
+        assert_eq!(level("LOG_LEVEL", vars(&[("LOG_LEVEL", " "), ("RUST_LOG", "warn")])).as_deref(), Some("warn"));
+        assert_eq!(level("LOG_LEVEL", vars(&[("AWS_LAMBDA_LOG_LEVEL", "DEBUG")])), None);
+        assert!(filter(level("LOG_LEVEL", vars(&[("LOG_LEVEL", "TRACE")])).as_deref())
+            .would_enable("helsenorge_bridge::run", &tracing::Level::TRACE));
     }
 
     #[test]

@@ -5,7 +5,7 @@ use helsenorge_bridge::config::BridgeConfig;
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
-    shared::telemetry::init();
+    shared::telemetry::init_container();
     let config = match BridgeConfig::from_env() {
         Ok(c) => c,
         Err(error) => {

@@ -35,11 +35,14 @@ pub async fn run(config: BridgeConfig) -> Result<(), BoxError> {
     let profiles = crate::profiles::Profiles::build(&config.profiles, &secrets).await?;
     let sqs = aws_sdk_sqs::Client::new(&sdk);
     let amqp = Arc::new(config.amqp.clone());
+    // Claim check (BODY_BUCKET): large MsgHeads go to InboundQueue by reference; a message from
+    // ToHelsenorgeQueue carrying a reference is read whole from S3.
+    let claims = shared::adapters::aws::s3_bodies::S3Claims::from_env(&sdk)?;
 
     let inbound = Arc::new(ReceiveFromHelsenorge {
         profiles: profiles.clone(),
         protection: protection.clone(),
-        sink: SqsInbound::new(sqs.clone(), &config.inbound_queue_url),
+        sink: claims.inbound(SqsInbound::new(sqs.clone(), &config.inbound_queue_url), new_id),
         errors: AmqpOutbox::new(amqp.clone()),
         clock: SystemClock,
         new_id,
@@ -53,15 +56,14 @@ pub async fn run(config: BridgeConfig) -> Result<(), BoxError> {
         our_queues: config.our_queues.clone(),
         ttl_ms: None,
     };
-    // Claim check (BODY_BUCKET): a message carrying a reference is read whole from S3.
-    let source = shared::adapters::aws::s3_bodies::claimed_source(
-        SqsOutboundSource::new(sqs, &config.to_helsenorge_queue_url, config.outbound_wait_seconds),
-        &sdk,
-    )?;
+    let source = claims.source(SqsOutboundSource::new(sqs, &config.to_helsenorge_queue_url, config.outbound_wait_seconds));
 
     let receiving = receive_forever(amqp.clone(), config.our_queues.asynchronous.clone(), |m: TransportMessage| {
         let inbound = inbound.clone();
-        async move { inbound.handle(&m).await }
+        async move {
+            tracing::debug!(message_id = m.message_id.as_deref().unwrap_or("-"), bytes = m.body.len(), "AMQP delivery received");
+            inbound.handle(&m).await
+        }
     });
     let errors = receive_forever(amqp, config.our_queues.error.clone(), |m: TransportMessage| async move {
         log_error_message(&m);

@@ -4,6 +4,7 @@
 pub mod aws;
 pub mod claim_check;
 pub mod claim_check_answers;
+pub mod claim_check_inbound;
 pub mod clock;
 #[cfg(feature = "helsenorge")]
 pub mod helsenorge;

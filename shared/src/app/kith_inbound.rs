@@ -38,20 +38,24 @@ pub struct Transport {
     pub cpa_id: Option<String>,
     /// `messageId` (the AMQP message id).
     pub message_id: Option<String>,
+    /// `claimCheck`: the body came by reference (`app::claimed_inbound` read it; issue 18).
+    pub claim_check: Option<String>,
 }
 
 impl Transport {
     /// Reads the attributes by name; others are ignored.
     pub fn from_attributes<'a>(attrs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Self {
         let mut t = Self::default();
-        for (k, v) in attrs {
-            let v = Some(v.chars().take(128).collect());
+        for (k, raw) in attrs {
+            let v = Some(raw.chars().take(128).collect());
             match k {
                 "messageFunction" => t.function = v,
                 "fromHerId" => t.from_her_id = v,
                 "toHerId" => t.to_her_id = v,
                 "cpaId" => t.cpa_id = v,
                 "messageId" => t.message_id = v,
+                // A reference is not cut short (bucket and key are up to 1,087 characters).
+                crate::domain::claim_check::CLAIM_ATTRIBUTE => t.claim_check = Some(raw.chars().take(1100).collect()),
                 _ => {}
             }
         }
@@ -125,7 +129,9 @@ where
     /// Processes one SQS body with its transport attributes, up to sending its answers.
     pub async fn process(&self, body: &str, transport: &Transport) -> Result<KithOutcome, ProcessError> {
         let now = self.inbound.pipeline.clock.now();
-        match read_document(body.as_bytes(), ReadLimits::INBOUND) {
+        // A body read back from the claim check may be larger than SQS carries (attachments).
+        let limits = if transport.claim_check.is_some() { ReadLimits::WITH_ATTACHMENTS } else { ReadLimits::INBOUND };
+        match read_document(body.as_bytes(), limits) {
             Ok(KithDocument::AppRec(a)) => self.receipt(&a, transport).await,
             Ok(KithDocument::MsgHead(m)) => self.message(*m, transport, now).await,
             Err(e) => {

@@ -13,6 +13,7 @@ pub mod icon;
 pub mod icon_api;
 pub mod inbound;
 pub mod kith_edge;
+pub mod claimed_inbound;
 pub mod kith_inbound;
 pub mod outbound;
 pub mod pipeline;

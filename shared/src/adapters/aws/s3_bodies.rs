@@ -10,6 +10,7 @@ use aws_sdk_s3::types::ServerSideEncryption;
 
 use super::classify;
 use crate::adapters::claim_check::{ClaimCheckOutbox, ClaimSettings, ClaimedSource};
+use crate::adapters::claim_check_inbound::ClaimCheckInbound;
 use crate::adapters::claim_check_answers::{AttachmentsBack, ClaimedAnswers};
 use crate::domain::claim_check::ClaimRef;
 use crate::error::PortError;
@@ -88,6 +89,12 @@ impl S3Claims {
     /// ToHelsenorgeQueue as the bridge reads it: both forms.
     pub fn source<S>(&self, inner: S) -> ClaimedSource<S, Option<S3Bodies>> {
         ClaimedSource { inner, store: self.store.clone() }
+    }
+
+    /// InboundQueue as the bridge writes it: large MsgHeads by reference under `inbound/`,
+    /// each object named with a fresh `unique` suffix.
+    pub fn inbound<S, U>(&self, inner: S, unique: U) -> ClaimCheckInbound<S, Option<S3Bodies>, U> {
+        ClaimCheckInbound { inner, store: self.store.clone(), threshold: self.threshold, unique }
     }
 
     /// The message store: recorded answers keep large attachments by reference.
