@@ -8,11 +8,8 @@
 
 use lambda_runtime::{Error, LambdaEvent, run, service_fn};
 use serde_json::Value;
-use shared::adapters::aws::AwsClients;
-use shared::adapters::aws::startup::started;
-use shared::adapters::aws::dynamo::Dynamo;
 use shared::adapters::aws::lambda::{batch_response, sqs_event_with_transport};
-use shared::adapters::aws::{s3_bodies::S3Claims, sqs::SqsOutbox};
+use shared::adapters::aws::{AwsClients, dynamo::Dynamo, s3_bodies::S3Claims, sqs::SqsOutbox, startup::started};
 use shared::adapters::her_directory::CachedHerDirectory;
 use shared::adapters::clock::SystemClock;
 use shared::app::{claimed_inbound::read_claims, inbound::InboundService, kith_inbound::KithInboundService};
